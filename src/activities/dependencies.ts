@@ -1,0 +1,17 @@
+import type { Pool } from 'pg';
+import type { Dispatcher } from 'undici';
+import type { Logger } from '../logger';
+import type { Mailer } from '../mail/mailer';
+
+/** What the activities use to reach the outside world; tests pass real ones on loopback. */
+export interface ActivityDependencies {
+  pool: Pool;
+  /** Connection pool for requests to endpoints. */
+  dispatcher: Dispatcher;
+  mailer: Mailer;
+  /** Current time for attempt records and signature timestamps. */
+  clock: () => Date;
+  logger: Logger;
+  /** Per-attempt time limit in milliseconds; 10 s in production. */
+  attemptTimeoutMs?: number;
+}

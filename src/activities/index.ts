@@ -1,0 +1,24 @@
+import { makeCreateDeliveries } from './create-deliveries';
+import type { ActivityDependencies } from './dependencies';
+import { makeNotifyEndpointOwner } from './notify-endpoint-owner';
+import { makeCancelDelivery, makeSendDeliveryAttempt } from './send-delivery-attempt';
+import { makeVerifyEndpoint } from './verify-endpoint';
+
+export type { ActivityDependencies } from './dependencies';
+export type { CreateDeliveriesInput } from './create-deliveries';
+export type { DeliveryAttemptInput, DeliveryAttemptResult } from './send-delivery-attempt';
+export type { VerifyEndpointInput, VerifyEndpointResult } from './verify-endpoint';
+
+/** Builds every activity the worker registers, bound to its dependencies. */
+export function createActivities(deps: ActivityDependencies) {
+  return {
+    createDeliveries: makeCreateDeliveries(deps),
+    sendDeliveryAttempt: makeSendDeliveryAttempt(deps),
+    markDeliveryCancelled: makeCancelDelivery(deps),
+    verifyEndpoint: makeVerifyEndpoint(deps),
+    notifyEndpointOwner: makeNotifyEndpointOwner(deps),
+  };
+}
+
+/** The activities' signatures, for `proxyActivities` in workflow code. */
+export type Activities = ReturnType<typeof createActivities>;

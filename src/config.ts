@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
+  .transform((value) => value === 'true' || value === '1');
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/**
+ * Every setting the API and the worker read, with its default. Each key is documented in the
+ * README's settings table; keep the two in step.
+ */
+const configSchema = z.object({
+  DATABASE_URL: z.url({ message: 'expected a postgres:// URL' }),
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('postion-webhooks'),
+  TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(3000),
+  PUBLISHER_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+  SMTP_URL: z.url({ message: 'expected an smtp:// or smtps:// URL' }).optional(),
+  MAIL_FROM: z.string().min(3).default('Postion Webhooks <webhooks@localhost>'),
+  ALLOW_HTTP_ENDPOINTS: booleanFlag.default(false),
+  ALLOW_LOOPBACK_ENDPOINTS: booleanFlag.default(false),
+  DELIVERY_SEARCH_ATTRIBUTES: booleanFlag.default(true),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** Settings after parsing, with defaults applied. */
+export type Config = z.infer<typeof configSchema>;
+
+/** Thrown by `loadConfig` when any setting is missing or invalid; lists every problem at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once at start-up. Empty strings count as unset. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const result = configSchema.safeParse(present);
+  if (result.success) return result.data;
+
+  const problems = result.error.issues.map((issue) => {
+    const key = issue.path.join('.');
+    const value = present[key];
+    const shown =
+      value === undefined || key.endsWith('TOKEN') || key.endsWith('_URL')
+        ? ''
+        : ` (got "${value}")`;
+    return `${key}: ${issue.message}${shown}`;
+  });
+  throw new ConfigError(problems);
+}

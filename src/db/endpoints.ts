@@ -1,0 +1,189 @@
+import type { Pool, PoolClient } from 'pg';
+
+/** Lifecycle of an endpoint. Only `active` and `failing` endpoints receive events. */
+export type EndpointStatus =
+  'pending_verification' | 'active' | 'failing' | 'verification_failed' | 'disabled';
+
+/** Statuses whose endpoints receive events. */
+export const RECEIVING_STATUSES: readonly EndpointStatus[] = ['active', 'failing'];
+
+/** An endpoint as stored, without its secret. */
+export interface Endpoint {
+  id: string;
+  siteId: string;
+  url: string;
+  description: string;
+  eventTypes: string[];
+  status: EndpointStatus;
+  statusReason: string | null;
+  verificationGeneration: number;
+  verifiedAt: Date | null;
+  failingSince: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Fields of a new endpoint. */
+export interface NewEndpoint {
+  id: string;
+  siteId: string;
+  url: string;
+  description: string;
+  eventTypes: string[];
+  secret: string;
+}
+
+const COLUMNS = `id, site_id, url, description, event_types, status, status_reason,
+  verification_generation, verified_at, failing_since, created_at, updated_at`;
+
+interface EndpointRow {
+  id: string;
+  site_id: string;
+  url: string;
+  description: string;
+  event_types: string[];
+  status: EndpointStatus;
+  status_reason: string | null;
+  verification_generation: number;
+  verified_at: Date | null;
+  failing_since: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toEndpoint(row: EndpointRow): Endpoint {
+  return {
+    id: row.id,
+    siteId: row.site_id,
+    url: row.url,
+    description: row.description,
+    eventTypes: row.event_types,
+    status: row.status,
+    statusReason: row.status_reason,
+    verificationGeneration: row.verification_generation,
+    verifiedAt: row.verified_at,
+    failingSince: row.failing_since,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Inserts an endpoint awaiting its first verification. */
+export async function insertEndpoint(
+  db: Pool | PoolClient,
+  endpoint: NewEndpoint,
+): Promise<Endpoint> {
+  const { rows } = await db.query<EndpointRow>(
+    `INSERT INTO endpoints (id, site_id, url, description, event_types, secret, status)
+     VALUES ($1, $2, $3, $4, $5, $6, 'pending_verification')
+     RETURNING ${COLUMNS}`,
+    [
+      endpoint.id,
+      endpoint.siteId,
+      endpoint.url,
+      endpoint.description,
+      endpoint.eventTypes,
+      endpoint.secret,
+    ],
+  );
+  return toEndpoint(rows[0]!);
+}
+
+/** Returns one endpoint of a site, or null when the site has no endpoint with that id. */
+export async function findEndpoint(
+  db: Pool | PoolClient,
+  siteId: string,
+  id: string,
+): Promise<Endpoint | null> {
+  const { rows } = await db.query<EndpointRow>(
+    `SELECT ${COLUMNS} FROM endpoints WHERE site_id = $1 AND id = $2`,
+    [siteId, id],
+  );
+  return rows[0] ? toEndpoint(rows[0]) : null;
+}
+
+/** Returns a site's endpoints, oldest first. */
+export async function listEndpoints(pool: Pool, siteId: string): Promise<Endpoint[]> {
+  const { rows } = await pool.query<EndpointRow>(
+    `SELECT ${COLUMNS} FROM endpoints WHERE site_id = $1 ORDER BY id`,
+    [siteId],
+  );
+  return rows.map(toEndpoint);
+}
+
+/**
+ * Puts an endpoint back into `pending_verification` under a new generation, which retires any
+ * verification still running. Returns the updated endpoint, or null if it does not exist.
+ */
+export async function restartVerification(
+  db: Pool | PoolClient,
+  siteId: string,
+  id: string,
+): Promise<Endpoint | null> {
+  const { rows } = await db.query<EndpointRow>(
+    `UPDATE endpoints
+     SET status = 'pending_verification', status_reason = NULL,
+         verification_generation = verification_generation + 1, updated_at = now()
+     WHERE site_id = $1 AND id = $2
+     RETURNING ${COLUMNS}`,
+    [siteId, id],
+  );
+  return rows[0] ? toEndpoint(rows[0]) : null;
+}
+
+/** Endpoint fields an outbound request needs, secret included; never leaves the worker. */
+export interface EndpointTarget {
+  id: string;
+  siteId: string;
+  url: string;
+  secret: string;
+  status: EndpointStatus;
+  verificationGeneration: number;
+}
+
+/** Returns what a verification request needs, or null when the endpoint is gone. */
+export async function findEndpointTarget(pool: Pool, id: string): Promise<EndpointTarget | null> {
+  const { rows } = await pool.query<{
+    id: string;
+    site_id: string;
+    url: string;
+    secret: string;
+    status: EndpointStatus;
+    verification_generation: number;
+  }>(
+    'SELECT id, site_id, url, secret, status, verification_generation FROM endpoints WHERE id = $1',
+    [id],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    id: row.id,
+    siteId: row.site_id,
+    url: row.url,
+    secret: row.secret,
+    status: row.status,
+    verificationGeneration: row.verification_generation,
+  };
+}
+
+/**
+ * Records a verification outcome, but only for the generation it verified and only while the
+ * endpoint still waits for it. Returns false when a newer verification has taken over.
+ */
+export async function completeVerification(
+  pool: Pool,
+  id: string,
+  generation: number,
+  outcome: { verified: true } | { verified: false; reason: string },
+): Promise<boolean> {
+  const status = outcome.verified ? 'active' : 'verification_failed';
+  const reason = outcome.verified ? null : outcome.reason;
+  const { rowCount } = await pool.query(
+    `UPDATE endpoints
+     SET status = $3, status_reason = $4, updated_at = now(),
+         verified_at = CASE WHEN $3 = 'active' THEN now() ELSE verified_at END
+     WHERE id = $1 AND verification_generation = $2 AND status = 'pending_verification'`,
+    [id, generation, status, reason],
+  );
+  return rowCount === 1;
+}

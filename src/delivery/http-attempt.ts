@@ -1,0 +1,108 @@
+import { performance } from 'node:perf_hooks';
+import { Agent, request, type Dispatcher } from 'undici';
+import { classifyRequestError, type AttemptErrorClass } from './attempt-errors';
+
+/** An attempt succeeds only if a 2xx arrives within this limit, body read included. */
+export const ATTEMPT_TIMEOUT_MS = 10_000;
+
+/** Characters of the response body kept with the attempt record. */
+export const RESPONSE_EXCERPT_CHARS = 1_024;
+
+// Bytes read from a response before the rest is dropped; enough for the excerpt in any encoding.
+const RESPONSE_READ_LIMIT_BYTES = 16 * 1_024;
+
+/** Outcome of one HTTP request to an endpoint, as recorded with the attempt. */
+export interface HttpAttemptResult {
+  ok: boolean;
+  statusCode: number | null;
+  durationMs: number;
+  errorClass: AttemptErrorClass | null;
+  errorMessage: string | null;
+  responseExcerpt: string | null;
+}
+
+/** A signed request ready to send. */
+export interface HttpAttemptRequest {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  timeoutMs?: number;
+}
+
+/** Creates the connection pool used for endpoint requests; one per worker process. */
+export function createEndpointAgent(): Agent {
+  return new Agent({
+    connect: { timeout: ATTEMPT_TIMEOUT_MS },
+    headersTimeout: ATTEMPT_TIMEOUT_MS,
+    bodyTimeout: ATTEMPT_TIMEOUT_MS,
+    keepAliveTimeout: 30_000,
+  });
+}
+
+/**
+ * Sends one POST and classifies what came back. Never throws for anything the endpoint does:
+ * timeouts, refusals, resets, bad TLS and non-2xx answers all come back as a failed result.
+ * Redirects are not followed, because the owner verified this URL and no other.
+ */
+export async function sendHttpAttempt(
+  dispatcher: Dispatcher,
+  attempt: HttpAttemptRequest,
+): Promise<HttpAttemptResult> {
+  const started = performance.now();
+  const signal = AbortSignal.timeout(attempt.timeoutMs ?? ATTEMPT_TIMEOUT_MS);
+  const elapsed = () => Math.round(performance.now() - started);
+
+  try {
+    const response = await request(attempt.url, {
+      method: 'POST',
+      body: attempt.body,
+      headers: attempt.headers,
+      dispatcher,
+      signal,
+    });
+    const excerpt = await readExcerpt(response.body);
+    return { ...judgeStatus(response), durationMs: elapsed(), responseExcerpt: excerpt };
+  } catch (error) {
+    const failure = classifyRequestError(error, attempt.timeoutMs ?? ATTEMPT_TIMEOUT_MS);
+    return {
+      ok: false,
+      statusCode: null,
+      durationMs: elapsed(),
+      responseExcerpt: null,
+      ...failure,
+    };
+  }
+}
+
+function judgeStatus(response: Dispatcher.ResponseData) {
+  const statusCode = response.statusCode;
+  if (statusCode >= 200 && statusCode < 300) {
+    return { ok: true, statusCode, errorClass: null, errorMessage: null };
+  }
+
+  if (statusCode >= 300 && statusCode < 400) {
+    const location = String(response.headers.location ?? '(no Location header)');
+    const errorMessage = `endpoint redirected with ${statusCode} to ${location}; redirects are not followed, so register the final URL`;
+    return { ok: false, statusCode, errorClass: 'redirect' as const, errorMessage };
+  }
+
+  const errorMessage = `endpoint answered HTTP ${statusCode}; only 2xx counts as delivered`;
+  return { ok: false, statusCode, errorClass: 'http_status' as const, errorMessage };
+}
+
+async function readExcerpt(body: Dispatcher.ResponseData['body']): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk as Buffer);
+    size += (chunk as Buffer).length;
+    if (size >= RESPONSE_READ_LIMIT_BYTES) {
+      // Dropping the rest closes the connection instead of draining an unbounded body.
+      body.destroy();
+      break;
+    }
+  }
+
+  if (size === 0) return null;
+  return Buffer.concat(chunks).toString('utf8').slice(0, RESPONSE_EXCERPT_CHARS);
+}

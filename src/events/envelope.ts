@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { eventDataSchemas, publishEventSchema, type EventType } from './schemas';
+
+/** One event as receivers see it: the top level of every delivery body. */
+export interface EventEnvelope {
+  id: string;
+  event: EventType;
+  /** When the event happened, in UTC ISO 8601, so receivers can order late arrivals. */
+  timestamp: string;
+  data: Record<string, unknown>;
+}
+
+/** A field that failed validation, with its path from the top of the request body. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** Returns the envelope, or every field error found, for a request body of `POST /v1/events`. */
+export function parsePublishedEvent(
+  body: unknown,
+  createId: () => string,
+  now: Date,
+): { envelope: EventEnvelope } | { errors: FieldError[] } {
+  const outer = publishEventSchema.safeParse(body);
+  if (!outer.success) return { errors: toFieldErrors(outer.error) };
+
+  const { id, event, timestamp, data } = outer.data;
+  const inner = eventDataSchemas[event].safeParse(data);
+  if (!inner.success) return { errors: toFieldErrors(inner.error, ['data']) };
+
+  return {
+    envelope: {
+      id: id ?? createId(),
+      event,
+      timestamp: new Date(timestamp ?? now).toISOString(),
+      data: inner.data,
+    },
+  };
+}
+
+/**
+ * Serializes the envelope into the exact bytes every attempt sends. It runs once, at ingest, and
+ * the result is stored, so retries and redeliveries never re-serialize.
+ */
+export function serializeEnvelope(envelope: EventEnvelope): string {
+  const { id, event, timestamp, data } = envelope;
+  return JSON.stringify({ id, event, timestamp, data });
+}
+
+/** Turns zod issues into field errors whose paths read like `data.amount.currency`. */
+export function toFieldErrors(error: z.ZodError, prefix: (string | number)[] = []): FieldError[] {
+  return error.issues.map((issue) => {
+    const path = [...prefix, ...issue.path].map(String).join('.');
+    return { path: path || '(body)', message: issue.message };
+  });
+}

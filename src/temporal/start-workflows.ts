@@ -1,0 +1,54 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { DispatchEventInput } from '../workflows/dispatch-event';
+import type { VerifyEndpointInput } from '../activities/verify-endpoint';
+import { dispatchWorkflowId, verificationWorkflowId } from './workflow-ids';
+
+/** Where workflows run. */
+export interface WorkflowTarget {
+  client: Client;
+  taskQueue: string;
+}
+
+/**
+ * Starts the dispatch workflow of an event. Starting it again is harmless: a running one is
+ * reused and a finished one is left alone, so each event fans out once.
+ */
+export async function startDispatch(
+  target: WorkflowTarget,
+  input: DispatchEventInput,
+): Promise<void> {
+  await startOnce(target, 'dispatchEvent', dispatchWorkflowId(input.eventId), input);
+}
+
+/** Starts verification of one generation of an endpoint's URL, once. */
+export async function startVerification(
+  target: WorkflowTarget,
+  input: VerifyEndpointInput,
+): Promise<void> {
+  await startOnce(
+    target,
+    'verifyEndpointUrl',
+    verificationWorkflowId(input.endpointId, input.generation),
+    input,
+  );
+}
+
+async function startOnce(
+  target: WorkflowTarget,
+  workflowType: string,
+  workflowId: string,
+  input: object,
+) {
+  try {
+    await target.client.workflow.start(workflowType, {
+      taskQueue: target.taskQueue,
+      workflowId,
+      args: [input],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return;
+    throw error;
+  }
+}

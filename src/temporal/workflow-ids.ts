@@ -1,0 +1,16 @@
+// Workflow ids are deterministic so that starting the same work twice finds the running one.
+
+/** Id of the workflow that fans an event out to its endpoints. */
+export function dispatchWorkflowId(eventId: string): string {
+  return `event-${eventId}`;
+}
+
+/** Id of the workflow that delivers one event to one endpoint. */
+export function deliveryWorkflowId(eventId: string, endpointId: string): string {
+  return `delivery-${eventId}-${endpointId}`;
+}
+
+/** Id of the workflow that verifies one generation of an endpoint's URL. */
+export function verificationWorkflowId(endpointId: string, generation: number): string {
+  return `verify-${endpointId}-${generation}`;
+}

@@ -1,0 +1,54 @@
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig } from './config';
+import { migrate } from './db/migrate';
+import { createPool } from './db/pool';
+import { createEndpointAgent } from './delivery/http-attempt';
+import { createLogger } from './logger';
+import { createMailer } from './mail/mailer';
+import { createDeliveryWorker } from './worker-setup';
+
+/** Runs the worker process until SIGINT or SIGTERM, then lets running tasks finish. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger('worker', config.LOG_LEVEL);
+
+  // 1. Storage first: the activities need the schema in place.
+  const pool = createPool(config.DATABASE_URL);
+  await migrate(pool);
+
+  // 2. Outbound dependencies of the activities.
+  const dispatcher = createEndpointAgent();
+  const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, logger });
+
+  // 3. The worker itself, polling the task queue until shutdown.
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker = await createDeliveryWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    dependencies: { pool, dispatcher, mailer, logger, clock: () => new Date() },
+  });
+  if (config.ALLOW_LOOPBACK_ENDPOINTS) {
+    logger.warn(
+      'ALLOW_LOOPBACK_ENDPOINTS is on: endpoints may point at this machine; use it for local development only',
+    );
+  }
+  logger.info(
+    { taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS },
+    'worker started',
+  );
+
+  await worker.run();
+
+  // 4. Close what the worker used, once it has drained.
+  await connection.close();
+  await dispatcher.close();
+  mailer.close();
+  await pool.end();
+  logger.info('worker stopped');
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,82 @@
+import {
+  CancellationScope,
+  defineQuery,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  sleep,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { INFRASTRUCTURE_RETRY } from '../failures';
+import { MAX_ATTEMPTS, retryDelayAfter } from '../retry-schedule';
+
+// 10 s for the request itself, the rest for the database reads and writes around it.
+const { sendDeliveryAttempt, markDeliveryCancelled } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: INFRASTRUCTURE_RETRY,
+});
+
+const { notifyEndpointOwner } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: INFRASTRUCTURE_RETRY,
+});
+
+/** Input of `deliverWebhook`: ids only; the body and the secret stay in PostgreSQL. */
+export interface DeliverWebhookInput {
+  deliveryId: string;
+  eventId: string;
+  endpointId: string;
+}
+
+/** How a delivery ended and after how many attempts. */
+export interface DeliverWebhookResult {
+  outcome: 'succeeded' | 'failed' | 'cancelled';
+  attempts: number;
+}
+
+/** Returns when the next attempt is due (ISO 8601), or null while none is scheduled. */
+export const nextAttemptAtQuery = defineQuery<string | null>('nextAttemptAt');
+
+/**
+ * Delivers one event to one endpoint: an attempt, then on each endpoint failure a durable sleep
+ * through the retry schedule and another attempt, up to `MAX_ATTEMPTS`. After the last failure
+ * the endpoint is failing and its owner gets the episode's email.
+ */
+export async function deliverWebhook(input: DeliverWebhookInput): Promise<DeliverWebhookResult> {
+  let nextAttemptAt: number | null = null;
+  setHandler(nextAttemptAtQuery, () =>
+    nextAttemptAt === null ? null : new Date(nextAttemptAt).toISOString(),
+  );
+
+  try {
+    for (let attemptNumber = 1; attemptNumber <= MAX_ATTEMPTS; attemptNumber++) {
+      const retryDelayMs = retryDelayAfter(attemptNumber);
+      const result = await sendDeliveryAttempt({
+        deliveryId: input.deliveryId,
+        attemptNumber,
+        retryDelayMs,
+      });
+
+      if (result.outcome === 'succeeded') return { outcome: 'succeeded', attempts: attemptNumber };
+      if (result.outcome === 'cancelled')
+        return { outcome: 'cancelled', attempts: attemptNumber - 1 };
+      if (result.outcome === 'exhausted' || retryDelayMs === null) {
+        await notifyEndpointOwner({ endpointId: input.endpointId });
+        return { outcome: 'failed', attempts: attemptNumber };
+      }
+
+      // The delay counts from the end of the failed attempt, which is now in workflow time.
+      nextAttemptAt = Date.now() + retryDelayMs;
+      await sleep(retryDelayMs);
+      nextAttemptAt = null;
+    }
+    return { outcome: 'failed', attempts: MAX_ATTEMPTS };
+  } catch (error) {
+    if (isCancellation(error)) {
+      await CancellationScope.nonCancellable(() =>
+        markDeliveryCancelled({ deliveryId: input.deliveryId }),
+      );
+    }
+    throw error;
+  }
+}
