@@ -1,0 +1,82 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Pool } from 'pg';
+import { createActivities, type ActivityDependencies } from '../../src/activities';
+import { createEndpointAgent } from '../../src/delivery/http-attempt';
+import { createLogger } from '../../src/logger';
+import { createMailer } from '../../src/mail/mailer';
+
+/** Starts Temporal's time-skipping test server, from the path global-setup resolved if any. */
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const path = process.env.TEMPORAL_TEST_SERVER_PATH;
+  if (!path) return await TestWorkflowEnvironment.createTimeSkipping();
+  return await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path } },
+  });
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** Bundles the workflows once per test file. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('../../src/workflows'),
+    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+  });
+  return bundle;
+}
+
+/** Real activity dependencies on loopback: the test database, a real agent and SMTP server. */
+export function testDependencies(pool: Pool, smtpUrl?: string): ActivityDependencies {
+  const logger = createLogger('test', process.env.LOG_LEVEL ?? 'silent');
+  return {
+    pool,
+    dispatcher: createEndpointAgent(),
+    mailer: createMailer({ smtpUrl, from: 'webhooks@localhost', logger }),
+    clock: () => new Date(),
+    logger,
+  };
+}
+
+/** Seconds between two history event times. */
+export function secondsBetween(from: unknown, to: unknown): number {
+  return (toMillis(to) - toMillis(from)) / 1000;
+}
+
+function toMillis(timestamp: unknown): number {
+  const { seconds, nanos } = timestamp as {
+    seconds: { toNumber(): number } | number;
+    nanos?: number;
+  };
+  const whole = typeof seconds === 'number' ? seconds : seconds.toNumber();
+  return whole * 1000 + (nanos ?? 0) / 1e6;
+}
+
+/** A worker running in the background for a whole test file. */
+export interface TestWorker {
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one worker for a whole test file. One long-lived worker is deliberate: with a worker
+ * per test, the time-skipping server stopped skipping time once a worker had shut down.
+ */
+export async function startTestWorker(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  dependencies: ActivityDependencies,
+): Promise<TestWorker> {
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities(dependencies),
+  });
+  const running = worker.run();
+  return {
+    async stop() {
+      worker.shutdown();
+      await running;
+    },
+  };
+}
