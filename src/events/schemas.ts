@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import '../validation';
 
 // Publishers may add fields beyond the documented ones; receivers get them unchanged.
 const siteId = z.string().min(1).max(128);

@@ -1,0 +1,20 @@
+import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
+import type { UrlPolicy } from '../endpoints/url-policy';
+import type { Logger } from '../logger';
+
+/** Everything the API's routes use. */
+export interface ApiDependencies {
+  pool: Pool;
+  temporal: Client;
+  logger: Logger;
+  taskQueue: string;
+  namespace: string;
+  /** Base URL of the Temporal Web UI, for links to delivery workflows. */
+  temporalUiUrl: string;
+  /** Bearer token of Postion's publishing services; without it, publishing is closed. */
+  publisherToken: string | undefined;
+  urlPolicy: UrlPolicy;
+  /** Tag delivery workflows with the custom search attributes (the server must know them). */
+  tagDeliveries: boolean;
+}

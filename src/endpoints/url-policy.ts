@@ -1,0 +1,44 @@
+import { isIP } from 'node:net';
+
+/** What endpoint URLs may look like in this deployment. */
+export interface UrlPolicy {
+  /** Accept `http:` URLs; otherwise only `https:`. */
+  allowHttp: boolean;
+  /** Accept `localhost` and loopback addresses; meant for the local dev stack only. */
+  allowLoopback: boolean;
+}
+
+const LOOPBACK_NAMES = new Set(['localhost', 'localhost.']);
+
+/** Returns why `raw` cannot be an endpoint URL under `policy`, or null if it can. */
+export function checkEndpointUrl(raw: string, policy: UrlPolicy): string | null {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return `${JSON.stringify(raw)} is not an absolute URL; use the form https://example.com/webhooks`;
+  }
+
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    return `scheme ${url.protocol} is not supported; use https://`;
+  }
+  if (url.protocol === 'http:' && !policy.allowHttp) {
+    return 'plain http:// is not accepted; use https:// so payloads and signatures travel encrypted';
+  }
+  if (url.username || url.password) {
+    return 'URLs with credentials (user:password@) are not accepted; authenticate with the signature instead';
+  }
+  if (isLoopback(url.hostname) && !policy.allowLoopback) {
+    return `host ${url.hostname} is a loopback address, which endpoints may not use`;
+  }
+  return null;
+}
+
+function isLoopback(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  if (LOOPBACK_NAMES.has(host) || host.endsWith('.localhost')) return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  if (isIP(host) === 6)
+    return host === '::1' || host.startsWith('::ffff:127.') || host === '::ffff:7f00:1';
+  return false;
+}
