@@ -28,7 +28,7 @@ const TLS_CODES = new Set([
 /** Maps an error raised while talking to an endpoint to a class and a message for its owner. */
 export function classifyRequestError(error: unknown, timeoutMs: number): ClassifiedError {
   const code = findCode(error);
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = isErrorLike(error) ? String(error.message) : String(error);
 
   if (isTimeout(error, code)) {
     return {
@@ -74,15 +74,23 @@ function isTimeout(error: unknown, code: string | undefined): boolean {
   ) {
     return true;
   }
-  const name = error instanceof Error ? error.name : '';
+  const name = isErrorLike(error) ? error.name : '';
   return name === 'TimeoutError' || name === 'AbortError';
+}
+
+// Duck typing instead of instanceof: an abort raises a DOMException, and errors can come from
+// another realm (a test runner's sandbox), where instanceof Error is false.
+function isErrorLike(
+  value: unknown,
+): value is { name: string; message: string; code?: unknown; cause?: unknown } {
+  return typeof value === 'object' && value !== null && 'name' in value && 'message' in value;
 }
 
 // undici wraps the socket's error, so the useful code can sit one or two causes down.
 function findCode(error: unknown): string | undefined {
   let current: unknown = error;
-  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
-    const code = (current as NodeJS.ErrnoException).code;
+  for (let depth = 0; depth < 4 && isErrorLike(current); depth++) {
+    const code = current.code;
     if (typeof code === 'string' && code !== 'UND_ERR') return code;
     current = current.cause;
   }
