@@ -1,4 +1,5 @@
--- Accepted events. body holds the exact bytes every attempt sends, so signatures never drift.
+-- Accepted events. body holds the exact bytes every attempt sends, so signatures never drift;
+-- fingerprint hashes what the publisher sent, to tell a repeated publish from a different event.
 -- site_id has no foreign key: Postion publishes for every site, including sites with no endpoints.
 CREATE TABLE events (
   id text PRIMARY KEY,
@@ -6,7 +7,7 @@ CREATE TABLE events (
   type text NOT NULL,
   occurred_at timestamptz NOT NULL,
   body text NOT NULL,
-  body_sha256 bytea NOT NULL,
+  fingerprint bytea NOT NULL,
   received_at timestamptz NOT NULL DEFAULT now()
 );
 

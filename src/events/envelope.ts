@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { eventDataSchemas, publishEventSchema, type EventType } from './schemas';
 
@@ -16,12 +17,22 @@ export interface FieldError {
   message: string;
 }
 
-/** Returns the envelope, or every field error found, for a request body of `POST /v1/events`. */
+/** A validated event with the fingerprint that tells a repeated publish from a different one. */
+export interface PublishedEvent {
+  envelope: EventEnvelope;
+  /**
+   * SHA-256 of what the publisher sent, before defaults. A retry that omits the timestamp gets a
+   * new one filled in, so comparing bodies would wrongly call the retry a different event.
+   */
+  fingerprint: Buffer;
+}
+
+/** Returns the event, or every field error found, for a request body of `POST /v1/events`. */
 export function parsePublishedEvent(
   body: unknown,
   createId: () => string,
   now: Date,
-): { envelope: EventEnvelope } | { errors: FieldError[] } {
+): PublishedEvent | { errors: FieldError[] } {
   const outer = publishEventSchema.safeParse(body);
   if (!outer.success) return { errors: toFieldErrors(outer.error) };
 
@@ -29,6 +40,9 @@ export function parsePublishedEvent(
   const inner = eventDataSchemas[event].safeParse(data);
   if (!inner.success) return { errors: toFieldErrors(inner.error, ['data']) };
 
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify([event, timestamp ?? null, data]))
+    .digest();
   return {
     envelope: {
       id: id ?? createId(),
@@ -36,6 +50,7 @@ export function parsePublishedEvent(
       timestamp: new Date(timestamp ?? now).toISOString(),
       data: inner.data,
     },
+    fingerprint,
   };
 }
 

@@ -62,6 +62,6 @@ export function subscriberCreated(siteId: string, id = newId('evt')): EventEnvel
 /** Stores an event as the API would, and returns its id and body. */
 export async function storeTestEvent(pool: Pool, envelope: EventEnvelope) {
   const body = serializeEnvelope(envelope);
-  await storeEvent(pool, envelope, body);
+  await storeEvent(pool, envelope, body, Buffer.from(envelope.id));
   return { eventId: envelope.id, body };
 }

@@ -25,10 +25,10 @@ export function eventsRouter(deps: ApiDependencies): Router {
       const parsed = parsePublishedEvent(req.body, () => newId('evt'), new Date());
       if ('errors' in parsed) throw validationProblem(parsed.errors);
 
-      const { envelope } = parsed;
+      const { envelope, fingerprint } = parsed;
       const body = serializeEnvelope(envelope);
       const stored = await withTransaction(deps.pool, async (client) => {
-        const result = await storeEvent(client, envelope, body);
+        const result = await storeEvent(client, envelope, body, fingerprint);
         if (result === 'conflict') return result;
 
         await startDispatch(

@@ -1,0 +1,226 @@
+import { createHmac } from 'node:crypto';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { callApi, startApiStack, type ApiStack } from '../helpers/api-stack';
+import { createEndpoint, createSite } from '../helpers/fixtures';
+import { startReceiver, waitFor, type Receiver } from '../helpers/receiver';
+
+const TASK_QUEUE = 'end-to-end-test';
+
+let db: TestDatabase;
+let stack: ApiStack;
+let receiver: Receiver;
+let site: Awaited<ReturnType<typeof createSite>>;
+let otherSite: Awaited<ReturnType<typeof createSite>>;
+
+beforeAll(async () => {
+  [db, receiver] = await Promise.all([createTestDatabase(), startReceiver()]);
+  stack = await startApiStack(db, TASK_QUEUE);
+  site = await createSite(db.pool);
+  otherSite = await createSite(db.pool);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await Promise.all([db?.drop(), receiver?.close()]);
+});
+
+const asSite = (method: string, path: string, body?: unknown) =>
+  callApi(stack.apiUrl, method, path, site.apiKey, body);
+
+const publish = (body: unknown) =>
+  callApi(stack.apiUrl, 'POST', '/v1/events', stack.publisherToken, body);
+
+function subscriberEvent(id?: string) {
+  return {
+    ...(id ? { id } : {}),
+    event: 'subscriber.created',
+    data: { id: 'sub_1', email: 'jane@example.com', name: 'Jane', plan: 'pro', site_id: site.id },
+  };
+}
+
+async function createWebhook(path: string, events = ['subscriber.created']) {
+  const created = await asSite('POST', '/v1/webhooks', { url: `${receiver.url}${path}`, events });
+  expect(created.status).toBe(201);
+  return created.body;
+}
+
+async function waitForStatus(endpointId: string, status: string) {
+  return await waitFor(async () => {
+    const { body } = await asSite('GET', `/v1/webhooks/${endpointId}`);
+    return body.status === status ? body : undefined;
+  });
+}
+
+async function deliveriesOf(endpointId: string) {
+  const { body } = await asSite('GET', `/v1/webhooks/${endpointId}/deliveries`);
+  return body.data as Array<{ id: string; event_id: string; status: string }>;
+}
+
+test('webhook becomes active after signed verification', async () => {
+  receiver.respond = () => ({ status: 200 });
+  const created = await createWebhook('/verified');
+
+  expect(created.status).toBe('pending_verification');
+  expect(created.site_id).toBe(site.id);
+  expect(created.secret).toMatch(/^whsec_/);
+  const active = await waitForStatus(created.id, 'active');
+  expect(active.secret).toBeUndefined();
+
+  const [verification] = receiver.requests.filter((request) => request.path === '/verified');
+  expect(JSON.parse(verification!.body).event).toBe('endpoint.verification');
+  const expected = createHmac('sha256', created.secret).update(verification!.body).digest('hex');
+  expect(verification!.headers['x-postion-signature']).toBe(expected);
+});
+
+test('failed verification keeps reason until verified again', async () => {
+  receiver.respond = (request) => ({
+    status: request.path === '/flaky' && receiver.requests.length < 1000 ? 500 : 200,
+  });
+  const created = await createWebhook('/flaky');
+
+  const failed = await waitForStatus(created.id, 'verification_failed');
+  expect(failed.status_reason).toContain('500');
+
+  receiver.respond = () => ({ status: 204 });
+  const again = await asSite('POST', `/v1/webhooks/${created.id}/verify`);
+  expect(again.status).toBe(202);
+  expect(again.body.status).toBe('pending_verification');
+  await waitForStatus(created.id, 'active');
+});
+
+test('only active subscribed endpoints receive events', async () => {
+  receiver.respond = () => ({ status: 200 });
+  const active = await createWebhook('/gate-active');
+  await waitForStatus(active.id, 'active');
+  const pending = await createEndpoint(db.pool, site.id, `${receiver.url}/gate-pending`, {
+    status: 'pending_verification',
+  });
+  const failed = await createEndpoint(db.pool, site.id, `${receiver.url}/gate-failed`, {
+    status: 'verification_failed',
+  });
+  const otherType = await createWebhook('/gate-other-type', ['post.published']);
+  await waitForStatus(otherType.id, 'active');
+
+  const published = await publish(subscriberEvent());
+  expect(published.status).toBe(202);
+
+  const delivered = await waitFor(async () => {
+    const deliveries = await deliveriesOf(active.id);
+    return deliveries.find(
+      (delivery) => delivery.event_id === published.body.id && delivery.status === 'succeeded',
+    );
+  });
+  expect(delivered).toBeDefined();
+  for (const endpoint of [pending, failed, otherType]) {
+    expect(await deliveriesOf(endpoint.id)).toEqual([]);
+  }
+  const paths = receiver.requests.map((request) => request.path);
+  expect(paths).not.toContain('/gate-pending');
+  expect(paths).not.toContain('/gate-failed');
+});
+
+test('same event published twice is delivered once', async () => {
+  receiver.respond = () => ({ status: 200 });
+  const endpoint = await createWebhook('/dedupe');
+  await waitForStatus(endpoint.id, 'active');
+  const event = subscriberEvent(`evt_dedupe_${Date.now()}`);
+
+  const first = await publish(event);
+  const second = await publish(event);
+
+  expect(first.status).toBe(202);
+  expect(second.status).toBe(202);
+  expect(second.body.id).toBe(event.id);
+  await waitFor(async () =>
+    (await deliveriesOf(endpoint.id))[0]?.status === 'succeeded' ? true : undefined,
+  );
+  // Give a stray second delivery time to show up before counting.
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  expect(await deliveriesOf(endpoint.id)).toHaveLength(1);
+  const received = receiver.requests.filter(
+    (request) => request.path === '/dedupe' && request.headers['webhook-id'] === event.id,
+  );
+  expect(received).toHaveLength(1);
+
+  const changed = await publish({ ...event, data: { ...event.data, plan: 'free' } });
+  expect(changed.status).toBe(409);
+});
+
+test('delivery detail shows attempts and workflow link', async () => {
+  receiver.respond = () => ({ status: 200, body: 'thanks' });
+  const endpoint = await createWebhook('/detail');
+  await waitForStatus(endpoint.id, 'active');
+  const published = await publish(subscriberEvent());
+  const delivery = await waitFor(async () => {
+    const [first] = await deliveriesOf(endpoint.id);
+    return first?.status === 'succeeded' ? first : undefined;
+  });
+
+  const detail = await asSite('GET', `/v1/deliveries/${delivery.id}`);
+
+  expect(detail.status).toBe(200);
+  expect(detail.body.event_id).toBe(published.body.id);
+  expect(detail.body.attempt_count).toBe(1);
+  expect(detail.body.next_attempt_at).toBeNull();
+  expect(detail.body.attempts).toHaveLength(1);
+  expect(detail.body.attempts[0].status_code).toBe(200);
+  expect(detail.body.attempts[0].response_excerpt).toBe('thanks');
+  expect(detail.body.workflow_url).toContain(encodeURIComponent(detail.body.workflow_id));
+  const received = receiver.requests.find(
+    (request) => request.headers['x-postion-delivery-id'] === delivery.id,
+  );
+  expect(detail.body.payload).toBe(received!.body);
+});
+
+test('deliveries are searchable in Temporal', async () => {
+  receiver.respond = () => ({ status: 200 });
+  const endpoint = await createWebhook('/searchable');
+  await waitForStatus(endpoint.id, 'active');
+  await publish(subscriberEvent());
+
+  const found = await waitFor(async () => {
+    const query = `PostionEndpointId = '${endpoint.id}' AND PostionEventType = 'subscriber.created'`;
+    for await (const workflow of stack.client.workflow.list({ query })) return workflow.workflowId;
+    return undefined;
+  });
+  expect(found).toContain(endpoint.id);
+});
+
+test('other sites and missing keys see nothing', async () => {
+  receiver.respond = () => ({ status: 200 });
+  const endpoint = await createWebhook('/private');
+  const other = (method: string, path: string) =>
+    callApi(stack.apiUrl, method, path, otherSite.apiKey);
+
+  expect((await other('GET', `/v1/webhooks/${endpoint.id}`)).status).toBe(404);
+  expect((await other('GET', `/v1/webhooks/${endpoint.id}/deliveries`)).status).toBe(404);
+  expect((await other('POST', `/v1/webhooks/${endpoint.id}/verify`)).status).toBe(404);
+  expect((await other('GET', '/v1/webhooks')).body.data).toEqual([]);
+  expect((await callApi(stack.apiUrl, 'GET', '/v1/webhooks', null)).status).toBe(401);
+  expect((await callApi(stack.apiUrl, 'GET', '/v1/webhooks', stack.publisherToken)).status).toBe(
+    401,
+  );
+  expect(
+    (await callApi(stack.apiUrl, 'POST', '/v1/events', site.apiKey, subscriberEvent())).status,
+  ).toBe(401);
+});
+
+test('invalid input gets a problem naming the field', async () => {
+  const missingEmail = subscriberEvent();
+  delete (missingEmail.data as Partial<typeof missingEmail.data>).email;
+
+  const invalid = await publish(missingEmail);
+  const unknownType = await publish({ ...subscriberEvent(), event: 'subscriber.exploded' });
+  const badUrl = await asSite('POST', '/v1/webhooks', {
+    url: 'ftp://example.com',
+    events: ['post.published'],
+  });
+
+  expect(invalid.status).toBe(400);
+  expect(invalid.contentType).toContain('application/problem+json');
+  expect(invalid.body.errors).toEqual([{ path: 'data.email', message: 'is required' }]);
+  expect(unknownType.status).toBe(400);
+  expect(unknownType.body.detail).toContain('payment.failed');
+  expect(badUrl.status).toBe(400);
+  expect(badUrl.body.errors[0].path).toBe('url');
+});

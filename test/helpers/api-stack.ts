@@ -1,0 +1,88 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { createApp } from '../../src/api/app';
+import { createDeliveryWorker } from '../../src/worker-setup';
+import type { TestDatabase } from './database';
+import { testDependencies, workflowBundle } from './temporal';
+
+/** The API and a worker on the shared Temporal dev server, for end-to-end tests. */
+export interface ApiStack {
+  apiUrl: string;
+  client: Client;
+  publisherToken: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a worker on `taskQueue` and the API on a free loopback port, both on `db`. */
+export async function startApiStack(db: TestDatabase, taskQueue: string): Promise<ApiStack> {
+  const address = process.env.TEST_TEMPORAL_ADDRESS;
+  if (!address) throw new Error('TEST_TEMPORAL_ADDRESS is not set; run the tests through jest');
+
+  const nativeConnection = await NativeConnection.connect({ address });
+  const worker: Worker = await createDeliveryWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    dependencies: testDependencies(db.pool),
+    workflowBundle: await workflowBundle(),
+  });
+  const running = worker.run();
+
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  const publisherToken = 'test-publisher-token-0123456789';
+  const app = createApp({
+    pool: db.pool,
+    temporal: client,
+    logger: testDependencies(db.pool).logger,
+    taskQueue,
+    namespace: 'default',
+    temporalUiUrl: 'http://127.0.0.1:8233',
+    publisherToken,
+    urlPolicy: { allowHttp: true, allowLoopback: true },
+    tagDeliveries: true,
+  });
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+
+  return {
+    apiUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    client,
+    publisherToken,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await nativeConnection.close();
+    },
+  };
+}
+
+/** Sends a JSON request and returns the status and parsed body. */
+export async function callApi(
+  apiUrl: string,
+  method: string,
+  path: string,
+  token: string | null,
+  body?: unknown,
+): Promise<{ status: number; body: any; contentType: string | null }> {
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${apiUrl}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    body: text ? JSON.parse(text) : null,
+    contentType: response.headers.get('content-type'),
+  };
+}
