@@ -57,7 +57,12 @@ export function classifyRequestError(error: unknown, timeoutMs: number): Classif
   ) {
     return { errorClass: 'tls_error', errorMessage: `TLS handshake failed: ${detail}` };
   }
-  if (code !== undefined && (code.startsWith('HPE_') || code === 'UND_ERR_HEADERS_OVERFLOW')) {
+  // undici 7 leaves `code` unset on parser errors, so the class name is the reliable sign.
+  const parserError = isErrorLike(error) && error.name === 'HTTPParserError';
+  if (
+    parserError ||
+    (code !== undefined && (code.startsWith('HPE_') || code === 'UND_ERR_HEADERS_OVERFLOW'))
+  ) {
     return {
       errorClass: 'invalid_response',
       errorMessage: `endpoint sent an invalid HTTP response (${detail})`,

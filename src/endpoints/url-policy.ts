@@ -38,7 +38,13 @@ function isLoopback(hostname: string): boolean {
   const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
   if (LOOPBACK_NAMES.has(host) || host.endsWith('.localhost')) return true;
   if (isIP(host) === 4) return host.startsWith('127.');
-  if (isIP(host) === 6)
-    return host === '::1' || host.startsWith('::ffff:127.') || host === '::ffff:7f00:1';
+  if (isIP(host) === 6) return host === '::1' || isMappedLoopback(host);
   return false;
+}
+
+// The URL parser writes IPv4-mapped addresses in hex (::ffff:7f00:2 for 127.0.0.2), so test the
+// high byte of the embedded IPv4 address for 127.
+function isMappedLoopback(host: string): boolean {
+  const match = /^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(host);
+  return match !== null && parseInt(match[1]!, 16) >> 8 === 127;
 }

@@ -1,0 +1,102 @@
+import { checkEndpointUrl, type UrlPolicy } from '../../src/endpoints/url-policy';
+
+const STRICT: UrlPolicy = { allowHttp: false, allowLoopback: false };
+const DEV: UrlPolicy = { allowHttp: true, allowLoopback: true };
+const HTTP_ONLY: UrlPolicy = { allowHttp: true, allowLoopback: false };
+const LOOPBACK_ONLY: UrlPolicy = { allowHttp: false, allowLoopback: true };
+
+// Hosts that reach this machine, in the spellings a URL parser accepts for them.
+const LOOPBACK_URLS = [
+  'https://localhost/hooks',
+  'https://LOCALHOST/hooks',
+  'https://localhost./hooks',
+  'https://sub.localhost/hooks',
+  'https://a.b.localhost:8443/hooks',
+  'https://127.0.0.1/hooks',
+  'https://127.0.0.53/hooks',
+  'https://127.1/hooks',
+  'https://2130706433/hooks',
+  'https://0x7f.1/hooks',
+  'https://[::1]/hooks',
+  'https://[::1]:8443/hooks',
+  'https://[0:0:0:0:0:0:0:1]/hooks',
+  'https://[::ffff:127.0.0.1]/hooks',
+];
+
+describe('checkEndpointUrl', () => {
+  test.each([
+    'https://example.com/webhooks',
+    'https://hooks.example.com:8443/postion?source=blog',
+    'HTTPS://EXAMPLE.COM/webhooks',
+    'https://localhost.example.com/webhooks',
+    'https://93.184.215.14/webhooks',
+    'https://[2001:db8::1]/webhooks',
+  ])('accepts %s', (url) => {
+    expect(checkEndpointUrl(url, STRICT)).toBeNull();
+  });
+
+  test('rejects http by default', () => {
+    const reason = checkEndpointUrl('http://example.com/webhooks', STRICT);
+
+    expect(reason).toContain('http://');
+  });
+
+  test('accepts http when allowed', () => {
+    expect(checkEndpointUrl('http://example.com/webhooks', HTTP_ONLY)).toBeNull();
+  });
+
+  test.each(['ftp://example.com/hooks', 'ws://example.com/hooks', 'javascript:alert(1)'])(
+    'rejects scheme of %s',
+    (url) => {
+      const reason = checkEndpointUrl(url, DEV);
+
+      expect(reason).toContain('is not supported');
+    },
+  );
+
+  test('names rejected scheme', () => {
+    expect(checkEndpointUrl('ftp://example.com/hooks', DEV)).toContain('ftp:');
+  });
+
+  test.each([
+    'https://user:secret@example.com/hooks',
+    'https://user@example.com/hooks',
+    'https://:secret@example.com/hooks',
+  ])('rejects credentials in %s', (url) => {
+    expect(checkEndpointUrl(url, DEV)).toContain('credentials');
+  });
+
+  test.each(LOOPBACK_URLS)('rejects loopback %s', (url) => {
+    expect(checkEndpointUrl(url, STRICT)).toContain('loopback');
+  });
+
+  test.each(LOOPBACK_URLS)('accepts loopback %s when allowed', (url) => {
+    expect(checkEndpointUrl(url, LOOPBACK_ONLY)).toBeNull();
+  });
+
+  test('rejects mapped loopback beyond 127.0.0.1', () => {
+    // Node's URL parser rewrites ::ffff:127.0.0.2 to ::ffff:7f00:2, which still reaches loopback.
+    const reason = checkEndpointUrl('https://[::ffff:127.0.0.2]/hooks', STRICT);
+
+    expect(reason).toContain('loopback');
+  });
+
+  test('accepts http loopback in dev', () => {
+    expect(checkEndpointUrl('http://127.0.0.1:4000/hooks', DEV)).toBeNull();
+  });
+
+  test('checks http before loopback', () => {
+    const reason = checkEndpointUrl('http://localhost/hooks', LOOPBACK_ONLY);
+
+    expect(reason).toContain('http://');
+  });
+
+  test.each(['not a url', '', '/relative/path', 'example.com/hooks'])(
+    'rejects garbage %j',
+    (raw) => {
+      const reason = checkEndpointUrl(raw, DEV);
+
+      expect(reason).toContain(`${JSON.stringify(raw)} is not an absolute URL`);
+    },
+  );
+});
