@@ -5,12 +5,14 @@ import { createPool } from './db/pool';
 import { createEndpointAgent } from './delivery/http-attempt';
 import { createLogger } from './logger';
 import { createMailer } from './mail/mailer';
+import { installTemporalLogger } from './temporal/runtime-logger';
 import { createDeliveryWorker } from './worker-setup';
 
 /** Runs the worker process until SIGINT or SIGTERM, then lets running tasks finish. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('worker', config.LOG_LEVEL);
+  installTemporalLogger(logger);
 
   // 1. Storage first: the activities need the schema in place.
   const pool = createPool(config.DATABASE_URL);

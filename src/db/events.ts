@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { EventEnvelope } from '../events/envelope';
 
-/** What happened when an event was stored. */
+/** Outcome of storing an event. */
 export type StoreEventResult = 'stored' | 'duplicate' | 'conflict';
 
 /**

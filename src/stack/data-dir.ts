@@ -5,8 +5,8 @@ import path from 'node:path';
 
 /**
  * Returns where the dev stack keeps PostgreSQL's cluster. As root, PostgreSQL runs as the
- * `postgres` user, which must traverse every parent directory; a clone under a private home
- * (mode 700) fails that, so the cluster then goes to a directory under /var/tmp named after the clone.
+ * `postgres` user, which must traverse every parent directory. A clone under a private home
+ * (mode 700) fails that, so the cluster then goes under /var/tmp, in a folder named after the clone.
  */
 export function postgresDataDir(dataDir: string): string {
   const preferred = path.join(dataDir, 'postgres');

@@ -3,7 +3,7 @@ import type { DispatchEventInput } from '../workflows/dispatch-event';
 import type { VerifyEndpointInput } from '../activities/verify-endpoint';
 import { dispatchWorkflowId, verificationWorkflowId } from './workflow-ids';
 
-/** Where workflows run. */
+/** Client and task queue that workflows start on. */
 export interface WorkflowTarget {
   client: Client;
   taskQueue: string;

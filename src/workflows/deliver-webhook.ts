@@ -28,7 +28,7 @@ export interface DeliverWebhookInput {
   endpointId: string;
 }
 
-/** How a delivery ended and after how many attempts. */
+/** Outcome of a delivery and the number of attempts it took. */
 export interface DeliverWebhookResult {
   outcome: 'succeeded' | 'failed' | 'cancelled';
   attempts: number;

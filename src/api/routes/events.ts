@@ -10,7 +10,7 @@ import { PROBLEM_TYPES, ProblemError, validationProblem } from '../problem';
 import { requireJson } from '../require-json';
 
 /**
- * `POST /v1/events`: validates an event, stores it and starts its dispatch workflow, answering
+ * `POST /v1/events`: validates an event, stores it and starts its dispatch workflow, responding
  * 202 only after both. The workflow start happens inside the storing transaction, so an event
  * is either stored with its dispatch certain, or not stored at all and the publisher sees an error.
  */

@@ -1,0 +1,23 @@
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import type { Logger } from '../logger';
+
+const PINO_METHODS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
+
+/**
+ * Routes the Temporal SDK's own log lines (worker state, bundling, core warnings) into pino from
+ * `level` up. Call it once, before the first connection or worker is created.
+ */
+export function installTemporalLogger(logger: Logger, level: LogLevel = 'WARN'): void {
+  const sdkLogger = logger.child({ component: 'temporal-sdk' });
+  Runtime.install({
+    logger: new DefaultLogger(level, (entry) => {
+      sdkLogger[PINO_METHODS[entry.level]]({ ...entry.meta }, entry.message);
+    }),
+  });
+}
