@@ -33,6 +33,9 @@ export async function startVerification(
   );
 }
 
+// A publisher waits for the answer, so a Temporal outage must end in a prompt 503, not a hang.
+const START_DEADLINE_MS = 5_000;
+
 async function startOnce(
   target: WorkflowTarget,
   workflowType: string,
@@ -40,13 +43,15 @@ async function startOnce(
   input: object,
 ) {
   try {
-    await target.client.workflow.start(workflowType, {
-      taskQueue: target.taskQueue,
-      workflowId,
-      args: [input],
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      workflowIdConflictPolicy: 'USE_EXISTING',
-    });
+    await target.client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+      target.client.workflow.start(workflowType, {
+        taskQueue: target.taskQueue,
+        workflowId,
+        args: [input],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      }),
+    );
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) return;
     throw error;

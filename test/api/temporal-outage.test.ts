@@ -1,0 +1,80 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { createApp } from '../../src/api/app';
+import { createLogger } from '../../src/logger';
+import { findFreePort } from '../../src/stack/ports';
+import { callApi } from '../helpers/api-stack';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { createSite } from '../helpers/fixtures';
+
+const PUBLISHER_TOKEN = 'outage-publisher-token-0123456789';
+
+let db: TestDatabase;
+let server: Server;
+let apiUrl: string;
+let connection: Connection;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  // A port nobody listens on: every workflow start fails, as when Temporal is down.
+  const deadPort = await findFreePort();
+  connection = Connection.lazy({ address: `127.0.0.1:${deadPort}`, connectTimeout: '1 second' });
+  const app = createApp({
+    pool: db.pool,
+    temporal: new Client({ connection, namespace: 'default' }),
+    logger: createLogger('test', 'silent'),
+    taskQueue: 'temporal-outage-test',
+    namespace: 'default',
+    temporalUiUrl: 'http://127.0.0.1:8233',
+    publisherToken: PUBLISHER_TOKEN,
+    urlPolicy: { allowHttp: true, allowLoopback: true },
+    tagDeliveries: false,
+  });
+  server = await new Promise((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server?.closeAllConnections();
+  await new Promise((resolve) => server?.close(resolve));
+  await connection?.close().catch(() => undefined);
+  await db?.drop();
+});
+
+test('event is rejected and not stored', async () => {
+  const site = await createSite(db.pool);
+  const event = {
+    id: 'evt_outage_1',
+    event: 'post.published',
+    data: {
+      id: 'post_1',
+      title: 'Hello',
+      url: 'https://example.com/hello',
+      author: { id: 'usr_1', name: 'Ann' },
+      site_id: site.id,
+    },
+  };
+
+  const response = await callApi(apiUrl, 'POST', '/v1/events', PUBLISHER_TOKEN, event);
+
+  expect(response.status).toBe(503);
+  expect(response.body.detail).toContain('same id');
+  const { rowCount } = await db.pool.query('SELECT 1 FROM events WHERE id = $1', [event.id]);
+  expect(rowCount).toBe(0);
+});
+
+test('endpoint is not created without verification', async () => {
+  const site = await createSite(db.pool);
+
+  const response = await callApi(apiUrl, 'POST', '/v1/webhooks', site.apiKey, {
+    url: 'http://127.0.0.1:9/hook',
+    events: ['post.published'],
+  });
+
+  expect(response.status).toBe(503);
+  const { rowCount } = await db.pool.query('SELECT 1 FROM endpoints WHERE site_id = $1', [site.id]);
+  expect(rowCount).toBe(0);
+});
