@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { recordHistory } from '../helpers/histories';
 import { callApi, startApiStack, type ApiStack } from '../helpers/api-stack';
 import { createEndpoint, createSite } from '../helpers/fixtures';
 import { startReceiver, waitFor, type Receiver } from '../helpers/receiver';
@@ -157,6 +158,15 @@ test('delivery detail shows attempts and workflow link', async () => {
   });
 
   const detail = await asSite('GET', `/v1/deliveries/${delivery.id}`);
+  const workflows = stack.client.workflow;
+  recordHistory(
+    'dispatch-event',
+    await workflows.getHandle(`event-${published.body.id}`).fetchHistory(),
+  );
+  recordHistory(
+    'verify-endpoint-url',
+    await workflows.getHandle(`verify-${endpoint.id}-1`).fetchHistory(),
+  );
 
   expect(detail.status).toBe(200);
   expect(detail.body.event_id).toBe(published.body.id);
