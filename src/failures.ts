@@ -20,8 +20,8 @@ import type { RetryPolicy } from '@temporalio/common';
 export const NON_RETRYABLE_TYPES = {
   /** An activity received an argument it can never act on, such as an attempt number of 0. */
   invalidInput: 'InvalidInput',
-  /** The event of a dispatch workflow never became visible in the database. */
-  eventNotFound: 'EventNotFound',
+  /** The row a workflow was started for (an event, an endpoint) never appeared in the database. */
+  rowNotFound: 'RowNotFound',
 } as const;
 
 /**

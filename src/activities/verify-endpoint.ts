@@ -3,6 +3,7 @@ import { buildSignedHeaders } from '../delivery/headers';
 import { sendHttpAttempt } from '../delivery/http-attempt';
 import { newId } from '../ids';
 import type { ActivityDependencies } from './dependencies';
+import { rowNotVisible } from './row-visibility';
 
 /** Event type of verification requests; receivers answer it with any 2xx. */
 export const VERIFICATION_EVENT_TYPE = 'endpoint.verification';
@@ -28,10 +29,12 @@ export function makeVerifyEndpoint(deps: ActivityDependencies) {
 
   return async function verifyEndpoint(input: VerifyEndpointInput): Promise<VerifyEndpointResult> {
     const endpoint = await findEndpointTarget(pool, input.endpointId);
+    if (!endpoint) rowNotVisible('endpoint', input.endpointId);
+
     const current =
-      endpoint?.status === 'pending_verification' &&
+      endpoint.status === 'pending_verification' &&
       endpoint.verificationGeneration === input.generation;
-    if (!endpoint || !current) return { outcome: 'superseded', reason: null };
+    if (!current) return { outcome: 'superseded', reason: null };
 
     const now = deps.clock();
     const verificationId = newId('vrf');
