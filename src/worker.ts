@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   installTemporalLogger(logger);
 
   // 1. Storage first: the activities need the schema in place.
-  const pool = createPool(config.DATABASE_URL);
+  const pool = createPool(config.DATABASE_URL, { logger });
   await migrate(pool);
 
   // 2. Outbound dependencies of the activities.

@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('api', config.LOG_LEVEL);
 
-  const pool = createPool(config.DATABASE_URL);
+  const pool = createPool(config.DATABASE_URL, { logger });
   await migrate(pool);
   const temporal = await connectClient({
     address: config.TEMPORAL_ADDRESS,
@@ -44,7 +44,11 @@ async function main(): Promise<void> {
   await once(server, 'listening');
   logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'api listening');
 
+  let stopping = false;
   const stop = () => {
+    // Ctrl-C under the dev stack delivers SIGINT from the terminal and SIGTERM from the stack.
+    if (stopping) return;
+    stopping = true;
     logger.info('api stopping');
     server.close(() => {
       void temporal.connection.close().then(() => pool.end());

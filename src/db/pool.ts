@@ -1,10 +1,26 @@
 import { Pool, type PoolClient } from 'pg';
+import type { Logger } from '../logger';
 
 export type { Pool, PoolClient };
 
-/** Creates the PostgreSQL pool of a process. */
-export function createPool(connectionString: string, max = 10): Pool {
-  return new Pool({ connectionString, max, connectionTimeoutMillis: 5_000 });
+/**
+ * Creates the PostgreSQL pool of a process. An idle connection that the server drops (a restart,
+ * a failover) raises an error event; it is logged, and the pool opens a new connection when next
+ * needed, where an unhandled event would crash the process.
+ */
+export function createPool(
+  connectionString: string,
+  options: { max?: number; logger?: Logger } = {},
+): Pool {
+  const pool = new Pool({
+    connectionString,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: 5_000,
+  });
+  pool.on('error', (error) => {
+    options.logger?.warn({ err: error }, 'idle database connection lost');
+  });
+  return pool;
 }
 
 /** Runs `work` in a transaction, rolling back if it throws. */

