@@ -57,9 +57,12 @@ export async function deliverWebhook(input: DeliverWebhookInput): Promise<Delive
         retryDelayMs,
       });
 
-      if (result.outcome === 'succeeded') return { outcome: 'succeeded', attempts: attemptNumber };
-      if (result.outcome === 'cancelled')
+      if (result.outcome === 'succeeded') {
+        return { outcome: 'succeeded', attempts: attemptNumber };
+      }
+      if (result.outcome === 'cancelled') {
         return { outcome: 'cancelled', attempts: attemptNumber - 1 };
+      }
       if (result.outcome === 'exhausted' || retryDelayMs === null) {
         await notifyEndpointOwner({ endpointId: input.endpointId });
         return { outcome: 'failed', attempts: attemptNumber };
