@@ -17,7 +17,7 @@ import { resolveTemporalCli } from '../tools/temporal-cli';
 import { postgresDataDir } from './data-dir';
 import { loadDevCredentials } from './dev-credentials';
 import { formatLogLine } from './log-lines';
-import { waitForPort } from './ports';
+import { assertPortsFree, waitForHttpOk, type RequiredPort } from './ports';
 import { startTemporalDevServer, stopChild } from './temporal-dev-server';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -150,7 +150,20 @@ async function shutdown(exitCode: number): Promise<void> {
   shuttingDown = true;
   step('stopping');
   for (const stop of stops.reverse()) await stop().catch((error) => step(`stop failed: ${error}`));
+  step('stopped');
   process.exit(exitCode);
+}
+
+function requiredPorts(apiPort: number): RequiredPort[] {
+  const ports: RequiredPort[] = [{ port: apiPort, setting: 'PORT' }];
+  if (!process.env.DATABASE_URL) {
+    ports.push({ port: Number(process.env.POSTGRES_PORT ?? 54320), setting: 'POSTGRES_PORT' });
+  }
+  if (!process.env.TEMPORAL_ADDRESS) {
+    ports.push({ port: Number(process.env.TEMPORAL_PORT ?? 7233), setting: 'TEMPORAL_PORT' });
+    ports.push({ port: Number(process.env.TEMPORAL_UI_PORT ?? 8233), setting: 'TEMPORAL_UI_PORT' });
+  }
+  return ports;
 }
 
 async function main(): Promise<void> {
@@ -158,10 +171,12 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown(0));
   process.once('SIGTERM', () => void shutdown(0));
 
+  const port = Number(process.env.PORT ?? 3000);
+  await assertPortsFree(requiredPorts(port));
+
   const databaseUrl = await startDatabase();
   const temporal = await startTemporal();
   const credentials = await seedDevSite(databaseUrl);
-  const port = Number(process.env.PORT ?? 3000);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: databaseUrl,
@@ -176,9 +191,9 @@ async function main(): Promise<void> {
   step('starting the worker and the API');
   startProcess('worker', 'src/worker.ts', env);
   startProcess('api', 'src/api/main.ts', env);
-  await waitForPort('127.0.0.1', port, 60_000);
-
   const apiUrl = `http://127.0.0.1:${port}`;
+  await waitForHttpOk(`${apiUrl}/healthz`, 60_000);
+
   writeFileSync(
     path.join(DATA_DIR, 'dev-stack.json'),
     JSON.stringify({ apiUrl, temporalUiUrl: temporal.uiUrl, ...credentials }, null, 2),

@@ -32,3 +32,43 @@ export async function waitForPort(host: string, port: number, timeoutMs: number)
   }
   throw new Error(`nothing listened on ${host}:${port} within ${timeoutMs / 1000} s`);
 }
+
+/** A port the dev stack needs, with the setting that moves it. */
+export interface RequiredPort {
+  port: number;
+  setting: string;
+}
+
+/**
+ * Throws, naming the port and its setting, when another program already listens on one of the
+ * ports. Checking up front keeps a half-started stack from reporting success.
+ */
+export async function assertPortsFree(ports: RequiredPort[]): Promise<void> {
+  for (const { port, setting } of ports) {
+    const server = createServer();
+    const error = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
+      server.once('error', resolve);
+      server.listen(port, '127.0.0.1', () => resolve(null));
+    });
+    if (!error) {
+      await new Promise((resolve) => server.close(resolve));
+      continue;
+    }
+    const reason =
+      error.code === 'EADDRINUSE' ? 'is already in use' : `cannot be opened (${error.code})`;
+    throw new Error(`port ${port} ${reason}; stop what uses it or set ${setting} to a free port`);
+  }
+}
+
+/** Waits until `url` answers 200, or throws after `timeoutMs`. */
+export async function waitForHttpOk(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await fetch(url, { signal: AbortSignal.timeout(2_000) })
+      .then((response) => response.ok)
+      .catch(() => false);
+    if (ok) return;
+    await delay(200);
+  }
+  throw new Error(`${url} did not answer 200 within ${timeoutMs / 1000} s`);
+}
