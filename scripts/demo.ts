@@ -4,6 +4,7 @@
  * 1. Receiver A checks both signatures of every request and is registered for every event type.
  * 2. The demo publishes one event of each type, times each delivery and confirms it in the API.
  * 3. Receiver B fails every delivery, and the demo prints the retry plan of its delivery.
+ * 4. The demo deletes both endpoints, so that they take no later events.
  *
  * Settings come from API_URL, DEV_SITE_API_KEY and PUBLISHER_TOKEN, or else from the
  * `dev-stack.json` that `npm start` writes. Exits 0 when every check passes and 1 otherwise,
@@ -46,6 +47,7 @@ async function main(): Promise<number> {
   const stopReason = await runWithTimeout(context, controller);
   await closeAll(context.receivers);
   const passed = printSummary(context.state, stopReason);
+  await deleteDemoEndpoints(settings, context.state);
   const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
   print(`${passed ? 'PASSED' : 'FAILED'} in ${seconds} s`);
   return passed ? 0 : 1;
@@ -101,6 +103,30 @@ function printSummary(state: DemoRunState, stopReason: string | null): boolean {
   }
   print();
   return stopReason === null && outcomes.every((outcome) => outcome.status === 'passed');
+}
+
+/**
+ * Deletes the endpoints this run registered. Their receivers are gone, so left in place they would
+ * take every later event of the dev site and retry it for hours against a closed port.
+ */
+async function deleteDemoEndpoints(settings: DemoSettings, state: DemoRunState): Promise<void> {
+  const cleanup = new PostionApi(
+    settings.apiUrl,
+    settings.siteApiKey,
+    settings.publisherToken,
+    new AbortController().signal,
+  );
+  const ids = [state.receiverA?.endpoint?.id, state.receiverB?.endpoint?.id].filter(
+    (id): id is string => id !== undefined,
+  );
+  for (const id of ids) {
+    try {
+      await cleanup.deleteEndpoint(id);
+      print(`Deleted the demo endpoint ${id}.`);
+    } catch (error) {
+      print(`Could not delete the demo endpoint ${id}: ${(error as Error).message}`);
+    }
+  }
 }
 
 async function closeAll(receivers: DemoReceiver[]): Promise<void> {

@@ -94,6 +94,11 @@ export class PostionApi {
     return this.send<Delivery>('GET', `/v1/deliveries/${encodeURIComponent(id)}`, this.siteApiKey);
   }
 
+  /** Deletes an endpoint; its waiting deliveries are cancelled. */
+  async deleteEndpoint(id: string): Promise<void> {
+    await this.send<null>('DELETE', `/v1/webhooks/${encodeURIComponent(id)}`, this.siteApiKey);
+  }
+
   /** Publishes an event and returns the id that the API assigned or accepted. */
   publishEvent(event: EventType, data: Record<string, unknown>) {
     return this.send<{ id: string }>('POST', '/v1/events', this.publisherToken, { event, data });
@@ -135,7 +140,7 @@ export class PostionApi {
         response.status,
       );
     }
-    return JSON.parse(text) as T;
+    return (text ? JSON.parse(text) : null) as T;
   }
 }
 

@@ -187,3 +187,26 @@ export async function completeVerification(
   );
   return rowCount === 1;
 }
+
+/**
+ * Deletes an endpoint of a site with its deliveries and attempts, and returns the workflow ids of
+ * the deliveries that were still waiting, or null when the site has no such endpoint.
+ */
+export async function deleteEndpoint(
+  pool: Pool,
+  siteId: string,
+  id: string,
+): Promise<string[] | null> {
+  const { rows } = await pool.query<{ workflow_id: string | null }>(
+    `WITH waiting AS (
+       SELECT workflow_id FROM deliveries
+       WHERE endpoint_id = $2 AND status IN ('pending', 'retrying')
+     ), deleted AS (
+       DELETE FROM endpoints WHERE site_id = $1 AND id = $2 RETURNING id
+     )
+     SELECT waiting.workflow_id FROM deleted LEFT JOIN waiting ON true`,
+    [siteId, id],
+  );
+  if (rows.length === 0) return null;
+  return rows.flatMap((row) => (row.workflow_id ? [row.workflow_id] : []));
+}

@@ -54,7 +54,7 @@ async function waitForStatus(endpointId: string, status: string) {
 
 async function deliveriesOf(endpointId: string) {
   const { body } = await asSite('GET', `/v1/webhooks/${endpointId}/deliveries`);
-  return body.data as Array<{ id: string; event_id: string; status: string }>;
+  return body.data as Array<{ id: string; event_id: string; status: string; workflow_id: string }>;
 }
 
 test('webhook becomes active after signed verification', async () => {
@@ -205,6 +205,7 @@ test('other sites and missing keys see nothing', async () => {
   expect((await other('GET', `/v1/webhooks/${endpoint.id}`)).status).toBe(404);
   expect((await other('GET', `/v1/webhooks/${endpoint.id}/deliveries`)).status).toBe(404);
   expect((await other('POST', `/v1/webhooks/${endpoint.id}/verify`)).status).toBe(404);
+  expect((await other('DELETE', `/v1/webhooks/${endpoint.id}`)).status).toBe(404);
   expect((await other('GET', '/v1/webhooks')).body.data).toEqual([]);
   expect((await callApi(stack.apiUrl, 'GET', '/v1/webhooks', null)).status).toBe(401);
   expect((await callApi(stack.apiUrl, 'GET', '/v1/webhooks', stack.publisherToken)).status).toBe(
@@ -233,4 +234,30 @@ test('invalid input gets a problem naming the field', async () => {
   expect(unknownType.body.detail).toContain('payment.failed');
   expect(badUrl.status).toBe(400);
   expect(badUrl.body.errors[0].path).toBe('url');
+});
+
+test('deleted endpoint stops its waiting deliveries', async () => {
+  receiver.respond = (request) => ({
+    status: JSON.parse(request.body).event === 'endpoint.verification' ? 200 : 500,
+  });
+  const endpoint = await createWebhook('/deleted');
+  await waitForStatus(endpoint.id, 'active');
+  await publish(subscriberEvent());
+  const delivery = await waitFor(async () => {
+    const [first] = await deliveriesOf(endpoint.id);
+    return first?.status === 'retrying' ? first : undefined;
+  });
+
+  const deleted = await asSite('DELETE', `/v1/webhooks/${endpoint.id}`);
+
+  expect(deleted.status).toBe(204);
+  expect((await asSite('GET', `/v1/webhooks/${endpoint.id}`)).status).toBe(404);
+  expect((await asSite('GET', `/v1/deliveries/${delivery.id}`)).status).toBe(404);
+  const handle = stack.client.workflow.getHandle(delivery.workflow_id);
+  const closed = await waitFor(async () => {
+    const { status } = await handle.describe();
+    return status.name === 'RUNNING' ? undefined : status.name;
+  });
+  expect(closed).toBe('CANCELLED');
+  expect((await asSite('DELETE', `/v1/webhooks/${endpoint.id}`)).status).toBe(404);
 });

@@ -1,6 +1,7 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import {
+  deleteEndpoint,
   findEndpoint,
   insertEndpoint,
   listEndpoints,
@@ -87,6 +88,18 @@ export function webhooksRouter(deps: ApiDependencies): Router {
     res.status(202).json(serializeEndpoint(endpoint));
   });
 
+  router.delete('/v1/webhooks/:id', async (req: SiteRequest, res) => {
+    const id = String(req.params.id);
+    const waiting = await deleteEndpoint(deps.pool, req.siteId!, id);
+    if (!waiting) throw notFoundProblem('endpoint', id);
+
+    // The rows are gone, so a waiting delivery would end at its next attempt anyway; cancelling
+    // ends it now instead of after a sleep of up to 12 hours.
+    await Promise.all(waiting.map((workflowId) => cancelWorkflow(deps, workflowId)));
+    deps.logger.info({ endpointId: id, cancelled: waiting.length }, 'endpoint deleted');
+    res.status(204).end();
+  });
+
   router.get('/v1/webhooks/:id/deliveries', async (req: SiteRequest, res) => {
     const id = String(req.params.id);
     const query = pageQuerySchema.safeParse(req.query);
@@ -118,5 +131,16 @@ async function startVerificationOrFail(
       status: 503,
       detail: 'the workflow service is unreachable, so nothing was changed; try again shortly',
     });
+  }
+}
+
+async function cancelWorkflow(deps: ApiDependencies, workflowId: string): Promise<void> {
+  try {
+    await deps.temporal.workflow.getHandle(workflowId).cancel();
+  } catch (error) {
+    deps.logger.warn(
+      { err: error, workflowId },
+      'delivery cancel failed; it ends at its next attempt',
+    );
   }
 }
