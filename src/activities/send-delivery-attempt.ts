@@ -13,7 +13,7 @@ import {
 import { markEndpointFailing, markEndpointRecovered } from '../db/endpoint-health';
 import { createNotification } from '../db/notifications';
 import { buildSignedHeaders } from '../delivery/headers';
-import { sendHttpAttempt } from '../delivery/http-attempt';
+import { sendHttpAttempt, toStorableText } from '../delivery/http-attempt';
 import { NON_RETRYABLE_TYPES } from '../failures';
 import { writeFailingEndpointEmail } from '../mail/failing-endpoint-email';
 import type { ActivityDependencies } from './dependencies';
@@ -123,7 +123,7 @@ async function postAttempt(
     succeeded: http.ok,
     statusCode: http.statusCode,
     errorClass: http.errorClass,
-    errorMessage: http.errorMessage,
+    errorMessage: http.errorMessage === null ? null : toStorableText(http.errorMessage),
     responseExcerpt: http.responseExcerpt,
   };
 }

@@ -104,5 +104,13 @@ async function readExcerpt(body: Dispatcher.ResponseData['body']): Promise<strin
   }
 
   if (size === 0) return null;
-  return Buffer.concat(chunks).toString('utf8').slice(0, RESPONSE_EXCERPT_CHARS);
+  return toStorableText(Buffer.concat(chunks).toString('utf8').slice(0, RESPONSE_EXCERPT_CHARS));
+}
+
+/**
+ * Replaces NUL characters, which PostgreSQL text columns reject. Left in, one NUL in a response
+ * would fail every recording of the attempt, and Temporal would resend it without end.
+ */
+export function toStorableText(text: string): string {
+  return text.replace(/\u0000/g, '\uFFFD');
 }

@@ -148,3 +148,18 @@ test('database failure does not consume an attempt', async () => {
   expect(rows).toHaveLength(1);
   expect(rows[0].attempt_number).toBe(1);
 });
+
+test('NUL byte in response is stored safely', async () => {
+  receiver.respond = () => ({ status: 200, body: 'ok\u0000tail' });
+  const { handle, deliveryId } = await startDelivery('/nul');
+
+  const result = await handle.result();
+
+  expect(result).toEqual({ outcome: 'succeeded', attempts: 1 });
+  expect(requestsTo('/nul')).toHaveLength(1);
+  const { rows } = await db.pool.query(
+    'SELECT response_excerpt FROM delivery_attempts WHERE delivery_id = $1',
+    [deliveryId],
+  );
+  expect(rows[0].response_excerpt).toBe('ok\uFFFDtail');
+});
