@@ -11,7 +11,7 @@ export interface WorkflowTarget {
 
 /**
  * Starts the dispatch workflow of an event. Starting it again is harmless: a running one is
- * reused and a finished one is left alone, so each event fans out once.
+ * reused and a completed one is left alone, so each event fans out once.
  */
 export async function startDispatch(
   target: WorkflowTarget,
@@ -48,7 +48,9 @@ async function startOnce(
         taskQueue: target.taskQueue,
         workflowId,
         args: [input],
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        // A start whose answer was lost leaves a workflow for a row that was rolled back; it
+        // fails once the row never appears, and then a publish with the same id may start anew.
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
         workflowIdConflictPolicy: 'USE_EXISTING',
       }),
     );
