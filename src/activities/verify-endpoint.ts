@@ -29,7 +29,10 @@ export function makeVerifyEndpoint(deps: ActivityDependencies) {
 
   return async function verifyEndpoint(input: VerifyEndpointInput): Promise<VerifyEndpointResult> {
     const endpoint = await findEndpointTarget(pool, input.endpointId);
-    if (!endpoint) rowNotVisible('endpoint', input.endpointId);
+    // An older generation means the request that started this verification has not committed.
+    if (!endpoint || endpoint.verificationGeneration < input.generation) {
+      rowNotVisible('endpoint', `${input.endpointId} (generation ${input.generation})`);
+    }
 
     const current =
       endpoint.status === 'pending_verification' &&

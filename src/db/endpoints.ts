@@ -111,24 +111,35 @@ export async function listEndpoints(pool: Pool, siteId: string): Promise<Endpoin
   return rows.map(toEndpoint);
 }
 
+/** Statuses from which an owner may ask for verification again. */
+export const REVERIFIABLE_STATUSES: readonly EndpointStatus[] = [
+  'pending_verification',
+  'verification_failed',
+];
+
 /**
  * Puts an endpoint back into `pending_verification` under a new generation, which retires any
- * verification still running. Returns the updated endpoint, or null if it does not exist.
+ * verification still running, and ends a failing episode so that a later one gets its own email.
+ * Only endpoints in `REVERIFIABLE_STATUSES` qualify: an active or failing endpoint would miss
+ * events while pending. Returns the endpoint as it is afterwards, or null if it does not exist.
  */
 export async function restartVerification(
   db: Pool | PoolClient,
   siteId: string,
   id: string,
-): Promise<Endpoint | null> {
+): Promise<{ endpoint: Endpoint; restarted: boolean } | null> {
   const { rows } = await db.query<EndpointRow>(
     `UPDATE endpoints
-     SET status = 'pending_verification', status_reason = NULL,
+     SET status = 'pending_verification', status_reason = NULL, failing_since = NULL,
          verification_generation = verification_generation + 1, updated_at = now()
-     WHERE site_id = $1 AND id = $2
+     WHERE site_id = $1 AND id = $2 AND status = ANY ($3)
      RETURNING ${COLUMNS}`,
-    [siteId, id],
+    [siteId, id, REVERIFIABLE_STATUSES],
   );
-  return rows[0] ? toEndpoint(rows[0]) : null;
+  if (rows[0]) return { endpoint: toEndpoint(rows[0]), restarted: true };
+
+  const existing = await findEndpoint(db, siteId, id);
+  return existing ? { endpoint: existing, restarted: false } : null;
 }
 
 /** Endpoint fields an outbound request needs, secret included; never leaves the worker. */

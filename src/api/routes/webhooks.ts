@@ -76,16 +76,26 @@ export function webhooksRouter(deps: ApiDependencies): Router {
 
   router.post('/v1/webhooks/:id/verify', async (req: SiteRequest, res: Response) => {
     const id = String(req.params.id);
-    const endpoint = await withTransaction(deps.pool, async (client) => {
-      const restarted = await restartVerification(client, req.siteId!, id);
-      if (restarted)
-        await startVerificationOrFail(deps, restarted.id, restarted.verificationGeneration);
-      return restarted;
+    const result = await withTransaction(deps.pool, async (client) => {
+      const outcome = await restartVerification(client, req.siteId!, id);
+      if (outcome?.restarted) {
+        const { endpoint } = outcome;
+        await startVerificationOrFail(deps, endpoint.id, endpoint.verificationGeneration);
+      }
+      return outcome;
     });
-    if (!endpoint) throw notFoundProblem('endpoint', id);
+    if (!result) throw notFoundProblem('endpoint', id);
+    if (!result.restarted) {
+      throw new ProblemError({
+        type: PROBLEM_TYPES.conflict,
+        title: 'Endpoint needs no verification',
+        status: 409,
+        detail: `endpoint ${id} is ${result.endpoint.status}; only endpoints that are pending or failed verification can be verified again`,
+      });
+    }
 
     deps.logger.info({ endpointId: id }, 'verification requested');
-    res.status(202).json(serializeEndpoint(endpoint));
+    res.status(202).json(serializeEndpoint(result.endpoint));
   });
 
   router.delete('/v1/webhooks/:id', async (req: SiteRequest, res) => {
