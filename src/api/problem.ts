@@ -67,13 +67,18 @@ export const unknownRoute: RequestHandler = (req, _res, next) => {
   );
 };
 
-/** Turns every error into a problem document; unknown errors are logged and answered 500. */
+/** Turns every error into a problem document; unknown errors are logged and get a bare 500. */
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const problem = toProblem(error);
-    if (problem.status >= 500 && !(error instanceof ProblemError)) {
-      logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
+    const fields = { err: error, method: req.method, path: req.path };
+    if (problem.status === 500) logger.error(fields, 'request failed');
+    if (problem.status === 503 && !(error instanceof ProblemError)) {
+      logger.warn(fields, 'request rejected: database unavailable');
     }
+
+    // Every 503 here is a passing condition, so tell clients when to try again.
+    if (problem.status === 503) res.set('Retry-After', '1');
     res.status(problem.status).type('application/problem+json').json(problem);
   };
 }
@@ -98,10 +103,66 @@ function toProblem(error: unknown): Problem {
       detail: `the request body exceeds the limit of ${bodyError.limit} bytes`,
     };
   }
-  return {
-    type: PROBLEM_TYPES.internal,
-    title: 'Internal error',
-    status: 500,
-    detail: 'internal error',
+  return toDatabaseProblem(error) ?? toClientProblem(error) ?? INTERNAL_PROBLEM;
+}
+
+const INTERNAL_PROBLEM: Problem = {
+  type: PROBLEM_TYPES.internal,
+  title: 'Internal error',
+  status: 500,
+  detail: 'internal error',
+};
+
+// PostgreSQL error codes that mean the database is busy or briefly away, not that we are broken:
+// 53300 too many connections, 57P01 admin shutdown, 57P03 cannot connect now.
+const DATABASE_UNAVAILABLE_CODES = new Set([
+  '53300',
+  '57P01',
+  '57P03',
+  'ECONNREFUSED',
+  'ECONNRESET',
+]);
+
+function toDatabaseProblem(error: unknown): Problem | null {
+  const { code, message } = error as { code?: string; message?: string };
+  if (code === '22021') {
+    return {
+      type: PROBLEM_TYPES.validation,
+      title: 'Invalid request',
+      status: 400,
+      detail: 'a value contains a NUL character (\\u0000), which is not accepted; remove it',
+    };
+  }
+  const poolTimeout = message?.includes('timeout exceeded when trying to connect') ?? false;
+  if (poolTimeout || (code !== undefined && DATABASE_UNAVAILABLE_CODES.has(code))) {
+    return {
+      type: PROBLEM_TYPES.unavailable,
+      title: 'Service unavailable',
+      status: 503,
+      detail: 'the database is busy or unreachable, so nothing was changed; retry shortly',
+    };
+  }
+  return null;
+}
+
+// body-parser and Express mark the errors that a client caused with a 4xx `status` and
+// `expose: true`, for example an unsupported charset or encoding, or a malformed path escape.
+function toClientProblem(error: unknown): Problem | null {
+  if ((error as Error).name === 'URIError') {
+    return {
+      type: PROBLEM_TYPES.validation,
+      title: 'Invalid request',
+      status: 400,
+      detail: 'the path contains a malformed percent-escape; encode ids with encodeURIComponent',
+    };
+  }
+
+  const { status, expose, message } = error as {
+    status?: number;
+    expose?: boolean;
+    message?: string;
   };
+  if (!expose || status === undefined || status < 400 || status >= 500) return null;
+  const type = status === 415 ? PROBLEM_TYPES.unsupportedMediaType : PROBLEM_TYPES.validation;
+  return { type, title: 'Invalid request', status, detail: message ?? 'invalid request' };
 }

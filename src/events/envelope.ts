@@ -37,6 +37,11 @@ export function parsePublishedEvent(
   if (!outer.success) return { errors: toFieldErrors(outer.error) };
 
   const { id, event, timestamp, data } = outer.data;
+  if (nestingDepth(data) > MAX_DATA_DEPTH) {
+    return {
+      errors: [{ path: 'data', message: `nests deeper than ${MAX_DATA_DEPTH} levels; flatten it` }],
+    };
+  }
   const inner = eventDataSchemas[event].safeParse(data);
   if (!inner.success) return { errors: toFieldErrors(inner.error, ['data']) };
 
@@ -52,6 +57,23 @@ export function parsePublishedEvent(
     },
     fingerprint,
   };
+}
+
+/** Deepest nesting of objects and arrays accepted in `data`; real events use three or four. */
+export const MAX_DATA_DEPTH = 32;
+
+// Counts levels without recursion, so a hostile body cannot exhaust the stack here either.
+function nestingDepth(root: unknown): number {
+  let deepest = 0;
+  const pending: Array<[unknown, number]> = [[root, 1]];
+  while (pending.length > 0) {
+    const [value, depth] = pending.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_DATA_DEPTH) return deepest;
+    for (const child of Object.values(value)) pending.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 /**

@@ -85,6 +85,15 @@ export const eventTypeSchema = z.enum(EVENT_TYPES as [EventType, ...EventType[]]
 export const publishEventSchema = z.strictObject({
   id: eventIdSchema.optional(),
   event: eventTypeSchema,
-  timestamp: z.iso.datetime({ offset: true, message: 'expected an ISO 8601 date-time' }).optional(),
+  timestamp: z.iso
+    .datetime({ offset: true, message: 'expected an ISO 8601 date-time' })
+    .refine(isStorableInstant, { message: 'must fall between 1970 and 9999 in UTC' })
+    .optional(),
   data: z.record(z.string(), z.unknown()),
 });
+
+// PostgreSQL has no year 0, and an instant past 9999 in UTC has no four-digit ISO form.
+function isStorableInstant(value: string): boolean {
+  const year = new Date(value).getUTCFullYear();
+  return year >= 1970 && year <= 9999;
+}

@@ -261,3 +261,34 @@ test('deleted endpoint stops its waiting deliveries', async () => {
   expect(closed).toBe('CANCELLED');
   expect((await asSite('DELETE', `/v1/webhooks/${endpoint.id}`)).status).toBe(404);
 });
+
+test('active endpoint cannot be verified again', async () => {
+  receiver.respond = () => ({ status: 200 });
+  const endpoint = await createWebhook('/already-active');
+  await waitForStatus(endpoint.id, 'active');
+
+  const again = await asSite('POST', `/v1/webhooks/${endpoint.id}/verify`);
+
+  expect(again.status).toBe(409);
+  expect(again.body.detail).toContain('is active');
+  expect((await asSite('GET', `/v1/webhooks/${endpoint.id}`)).body.status).toBe('active');
+});
+
+test('malformed requests get 4xx, never 500', async () => {
+  const latin1 = await fetch(`${stack.apiUrl}/v1/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json; charset=latin1' },
+    body: '{}',
+  });
+  const badEscape = await asSite('GET', '/v1/webhooks/%E0%A4%A');
+  const nul = await asSite('POST', '/v1/webhooks', {
+    url: `${receiver.url}/nul`,
+    events: ['post.published'],
+    description: 'bad\u0000byte',
+  });
+
+  expect(latin1.status).toBe(415);
+  expect(badEscape.status).toBe(400);
+  expect(nul.status).toBe(400);
+  expect(nul.body.detail).toContain('NUL');
+});

@@ -288,3 +288,49 @@ describe('serializeEnvelope', () => {
     expect(JSON.parse(serializeEnvelope(parsed))).toEqual(parsed);
   });
 });
+
+describe('envelope limits', () => {
+  const now = new Date('2026-01-01T00:00:00Z');
+  const data = { id: 'sub_1', email: 'a@example.com', name: 'A', plan: 'pro', site_id: 'site_1' };
+
+  test.each(['0000-01-01T00:00:00Z', '9999-12-31T23:59:59-14:00', '1969-12-31T23:59:59Z'])(
+    'rejects unstorable timestamp %s',
+    (timestamp) => {
+      const result = parsePublishedEvent(
+        { event: 'subscriber.created', timestamp, data },
+        () => 'evt_1',
+        now,
+      );
+
+      expect(result).toEqual({
+        errors: [{ path: 'timestamp', message: 'must fall between 1970 and 9999 in UTC' }],
+      });
+    },
+  );
+
+  test('rejects deeply nested data', () => {
+    let deep: Record<string, unknown> = {};
+    for (let level = 0; level < 5_000; level++) deep = { next: deep };
+
+    const result = parsePublishedEvent(
+      { event: 'subscriber.created', data: { ...data, deep } },
+      () => 'evt_1',
+      now,
+    );
+
+    expect('errors' in result && result.errors[0]!.path).toBe('data');
+  });
+
+  test('accepts nesting up to the limit', () => {
+    let nested: Record<string, unknown> = {};
+    for (let level = 0; level < 30; level++) nested = { next: nested };
+
+    const result = parsePublishedEvent(
+      { event: 'subscriber.created', data: { ...data, nested } },
+      () => 'evt_1',
+      now,
+    );
+
+    expect('envelope' in result).toBe(true);
+  });
+});

@@ -21,6 +21,10 @@ const LOOPBACK_URLS = [
   'https://[::1]:8443/hooks',
   'https://[0:0:0:0:0:0:0:1]/hooks',
   'https://[::ffff:127.0.0.1]/hooks',
+  'https://0.0.0.0/hooks',
+  'https://0/hooks',
+  'https://[::]/hooks',
+  'https://[::ffff:0.0.0.0]/hooks',
 ];
 
 describe('checkEndpointUrl', () => {
@@ -91,7 +95,7 @@ describe('checkEndpointUrl', () => {
     expect(reason).toContain('http://');
   });
 
-  test.each(['not a url', '', '/relative/path', 'example.com/hooks'])(
+  test.each(['not-a-url', '', '/relative/path', 'example.com/hooks'])(
     'rejects garbage %j',
     (raw) => {
       const reason = checkEndpointUrl(raw, DEV);
@@ -99,4 +103,12 @@ describe('checkEndpointUrl', () => {
       expect(reason).toContain(`${JSON.stringify(raw)} is not an absolute URL`);
     },
   );
+
+  test.each([
+    ' https://example.com/hooks',
+    'https://example.com/ho oks',
+    'https://example.com/\r\nX: 1',
+  ])('rejects whitespace and control characters in %j', (url) => {
+    expect(checkEndpointUrl(url, STRICT)).toContain('control characters');
+  });
 });
