@@ -24,7 +24,7 @@ export interface Problem {
   errors?: FieldError[];
 }
 
-/** Thrown by route handlers to answer with a problem document instead of a 500. */
+/** Thrown by route handlers to respond with a problem document instead of a 500. */
 export class ProblemError extends Error {
   constructor(readonly problem: Problem) {
     super(problem.detail);
@@ -32,7 +32,7 @@ export class ProblemError extends Error {
   }
 }
 
-/** Builds the 400 answer for a request whose fields failed validation. */
+/** Builds the 400 response for a request whose fields failed validation. */
 export function validationProblem(errors: FieldError[]): ProblemError {
   const first = errors[0];
   const detail = first ? `${first.path}: ${first.message}` : 'the request is invalid';
@@ -45,7 +45,7 @@ export function validationProblem(errors: FieldError[]): ProblemError {
   });
 }
 
-/** Builds the 404 answer; used for ids of other sites too, so they reveal nothing. */
+/** Builds the 404 response, also used for ids of other sites, so that they reveal nothing. */
 export function notFoundProblem(what: string, id: string): ProblemError {
   return new ProblemError({
     type: PROBLEM_TYPES.notFound,
@@ -55,7 +55,7 @@ export function notFoundProblem(what: string, id: string): ProblemError {
   });
 }
 
-/** Answers routes that do not exist. */
+/** Responds 404 to routes that do not exist. */
 export const unknownRoute: RequestHandler = (req, _res, next) => {
   next(
     new ProblemError({
@@ -113,7 +113,7 @@ const INTERNAL_PROBLEM: Problem = {
   detail: 'internal error',
 };
 
-// PostgreSQL error codes that mean the database is busy or briefly away, not that we are broken:
+// PostgreSQL error codes that mean the database is busy or briefly away, not that the API is broken:
 // 53300 too many connections, 57P01 admin shutdown, 57P03 cannot connect now.
 const DATABASE_UNAVAILABLE_CODES = new Set([
   '53300',

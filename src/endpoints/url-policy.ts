@@ -1,10 +1,10 @@
 import { isIP } from 'node:net';
 
-/** What endpoint URLs may look like in this deployment. */
+/** Rules for endpoint URLs in this deployment. */
 export interface UrlPolicy {
-  /** Accept `http:` URLs; otherwise only `https:`. */
+  /** Accepts `http:` URLs as well as `https:`. */
   allowHttp: boolean;
-  /** Accept `localhost` and loopback addresses; meant for the local dev stack only. */
+  /** Accepts `localhost` and loopback addresses, for the local dev stack only. */
   allowLoopback: boolean;
 }
 
