@@ -1,0 +1,46 @@
+import { ConfigError, loadConfig } from '../../src/config';
+
+const VALID = { DATABASE_URL: 'postgres://user:pass@127.0.0.1:5432/webhooks' };
+
+test('defaults fill unset settings', () => {
+  const config = loadConfig(VALID);
+
+  expect(config.TEMPORAL_ADDRESS).toBe('127.0.0.1:7233');
+  expect(config.PORT).toBe(3000);
+  expect(config.ALLOW_LOOPBACK_ENDPOINTS).toBe(false);
+  expect(config.PUBLISHER_TOKEN).toBeUndefined();
+});
+
+test('every invalid setting is listed', () => {
+  const env = { PORT: 'eighty', ALLOW_HTTP_ENDPOINTS: 'yes', PUBLISHER_TOKEN: 'short' };
+
+  let error: unknown;
+  try {
+    loadConfig(env);
+  } catch (caught) {
+    error = caught;
+  }
+
+  expect(error).toBeInstanceOf(ConfigError);
+  const problems = (error as ConfigError).problems.join('\n');
+  expect(problems).toContain('DATABASE_URL');
+  expect(problems).toContain('PORT');
+  expect(problems).toContain('(got "yes")');
+  expect(problems).toContain('PUBLISHER_TOKEN: must be at least 16 characters');
+});
+
+test('secret values stay out of messages', () => {
+  const env = { ...VALID, PUBLISHER_TOKEN: 'short-secret', SMTP_URL: 'not a url with password' };
+
+  expect(() => loadConfig(env)).toThrow(ConfigError);
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect((error as Error).message).not.toContain('short-secret');
+    expect((error as Error).message).not.toContain('password');
+  }
+});
+
+test('empty strings count as unset', () => {
+  expect(loadConfig({ ...VALID, PORT: '', SMTP_URL: '' }).PORT).toBe(3000);
+});
