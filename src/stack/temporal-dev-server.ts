@@ -19,6 +19,8 @@ export interface TemporalDevServerOptions {
   uiPort: number;
   /** SQLite file that keeps workflows across restarts; in memory when unset. */
   dbFile?: string;
+  /** More `temporal server start-dev` flags, such as `--sqlite-pragma journal_mode=wal`. */
+  extraArgs?: string[];
   log: (line: string) => void;
 }
 
@@ -36,7 +38,9 @@ export async function startTemporalDevServer(
     dbFile: options.dbFile,
     searchAttributes: { ...SEARCH_ATTRIBUTE_REGISTRATIONS },
   });
-  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.cliPath, [...args, ...(options.extraArgs ?? [])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   forwardLines(child, options.log);
 
   const exited = new Promise<never>((_, reject) => {
