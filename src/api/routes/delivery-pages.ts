@@ -18,7 +18,7 @@ export function workflowUrl(deps: ApiDependencies, workflowId: string): string {
   return `${base}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
-/** A delivery as the API shows it. */
+/** Serializes a delivery as the API shows it. */
 export function serializeDelivery(deps: ApiDependencies, delivery: DeliveryRecord) {
   return {
     id: delivery.id,
