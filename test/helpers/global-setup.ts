@@ -1,4 +1,4 @@
-import { chmod, mkdtemp } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -41,7 +41,10 @@ async function startPostgres(stops: Stop[], log: (line: string) => void): Promis
       if (/FATAL|PANIC/.test(line)) log(`[postgres] ${line}`);
     },
   });
-  stops.push(server.stop);
+  stops.push(async () => {
+    await server.stop();
+    await rm(parent, { recursive: true, force: true });
+  });
   return server.url;
 }
 
