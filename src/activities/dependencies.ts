@@ -3,7 +3,7 @@ import type { Dispatcher } from 'undici';
 import type { Logger } from '../logger';
 import type { Mailer } from '../mail/mailer';
 
-/** What the activities use to reach the outside world; tests pass real ones on loopback. */
+/** Outside services the activities use. Tests pass real ones on loopback. */
 export interface ActivityDependencies {
   pool: Pool;
   /** Connection pool for requests to endpoints. */

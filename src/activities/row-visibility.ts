@@ -6,15 +6,15 @@ import { NON_RETRYABLE_TYPES } from '../failures';
 const VISIBILITY_ATTEMPTS = 12;
 
 /**
- * Throws because the row `what` with id `id` is not in the database yet: a retryable failure while
+ * Throws because the `table` row with id `id` is not in the database yet: a retryable failure while
  * its transaction may still commit, and a non-retryable one once it clearly never will.
  */
-export function rowNotVisible(what: string, id: string): never {
+export function rowNotVisible(table: string, id: string): never {
   if (Context.current().info.attempt >= VISIBILITY_ATTEMPTS) {
     throw ApplicationFailure.nonRetryable(
-      `${what} ${id} is not in the database; the request that created it must have failed`,
+      `${table} ${id} is not in the database; the request that created it must have failed`,
       NON_RETRYABLE_TYPES.rowNotFound,
     );
   }
-  throw ApplicationFailure.retryable(`${what} ${id} is not visible yet`, 'RowNotYetVisible');
+  throw ApplicationFailure.retryable(`${table} ${id} is not visible yet`, 'RowNotYetVisible');
 }

@@ -28,8 +28,8 @@ export interface DeliveryAttemptInput {
 }
 
 /**
- * What became of an attempt. `failed` means another attempt follows; `exhausted` means it was
- * the last one; `cancelled` means the delivery no longer exists or was cancelled.
+ * Outcome of an attempt. `failed` means another attempt follows, and `exhausted` means it was the
+ * last one. `cancelled` means the delivery no longer exists or was cancelled.
  */
 export interface DeliveryAttemptResult {
   outcome: 'succeeded' | 'failed' | 'exhausted' | 'cancelled';

@@ -5,7 +5,7 @@ import { newId } from '../ids';
 import type { ActivityDependencies } from './dependencies';
 import { rowNotVisible } from './row-visibility';
 
-/** Event type of verification requests; receivers answer it with any 2xx. */
+/** Event type of verification requests; receivers acknowledge it with any 2xx. */
 export const VERIFICATION_EVENT_TYPE = 'endpoint.verification';
 
 /** Input of `verifyEndpoint`: the endpoint and the generation of its URL being verified. */

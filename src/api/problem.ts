@@ -46,12 +46,12 @@ export function validationProblem(errors: FieldError[]): ProblemError {
 }
 
 /** Builds the 404 response, also used for ids of other sites, so that they reveal nothing. */
-export function notFoundProblem(what: string, id: string): ProblemError {
+export function notFoundProblem(resource: string, id: string): ProblemError {
   return new ProblemError({
     type: PROBLEM_TYPES.notFound,
     title: 'Not found',
     status: 404,
-    detail: `${what} ${JSON.stringify(id)} does not exist`,
+    detail: `${resource} ${JSON.stringify(id)} does not exist`,
   });
 }
 

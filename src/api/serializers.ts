@@ -1,6 +1,6 @@
 import type { Endpoint } from '../db/endpoints';
 
-/** An endpoint as the API shows it: snake_case, never the secret. */
+/** Serializes an endpoint as the API shows it: snake_case, never the secret. */
 export function serializeEndpoint(endpoint: Endpoint) {
   return {
     id: endpoint.id,

@@ -5,8 +5,8 @@ export type { Pool, PoolClient };
 
 /**
  * Creates the PostgreSQL pool of a process. An idle connection that the server drops (a restart,
- * a failover) raises an error event; it is logged, and the pool opens a new connection when next
- * needed, where an unhandled event would crash the process.
+ * a failover) raises an error event, which would crash the process if nothing handled it. The
+ * pool logs it and opens a new connection when one is next needed.
  */
 export function createPool(
   connectionString: string,

@@ -41,7 +41,7 @@ export function createEndpointAgent(): Agent {
 
 /**
  * Sends one POST and classifies what came back. Never throws for anything the endpoint does:
- * timeouts, refusals, resets, bad TLS and non-2xx answers all come back as a failed result.
+ * timeouts, refusals, resets, bad TLS and non-2xx responses all come back as a failed result.
  * Redirects are not followed, because the owner verified this URL and no other.
  */
 export async function sendHttpAttempt(

@@ -17,7 +17,7 @@ export interface FieldError {
   message: string;
 }
 
-/** A validated event with the fingerprint that tells a repeated publish from a different one. */
+/** A validated event with the fingerprint that distinguishes a repeated publish from a different event. */
 export interface PublishedEvent {
   envelope: EventEnvelope;
   /**

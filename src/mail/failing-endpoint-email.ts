@@ -9,7 +9,7 @@ export interface FailingEndpointFacts {
   attempts: number;
 }
 
-/** Writes the subject and text of the email that tells an owner their endpoint is failing. */
+/** Writes the subject and text of the email that warns an owner that their endpoint is failing. */
 export function writeFailingEndpointEmail(facts: FailingEndpointFacts): {
   subject: string;
   body: string;

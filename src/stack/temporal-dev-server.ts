@@ -64,7 +64,7 @@ export async function startTemporalDevServer(
 
 // Eager activity dispatch hands an activity to the worker in the reply to the workflow task that
 // scheduled it, which saves a matching round trip per attempt. It is off by default in the open
-// source server; in the benchmark it cut latency from the 202 to the receiver by 30 to 60 %.
+// source server. In the benchmark it cut latency from the 202 to the receiver by 30 to 60 %.
 const EAGER_ACTIVITY_ARGS = ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'];
 
 // With a database file, WAL and synchronous=normal roughly doubled sustained deliveries in the

@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 
-/** Where and how to reach Temporal. */
+/** Address and namespace of the Temporal server. */
 export interface TemporalSettings {
   address: string;
   namespace: string;

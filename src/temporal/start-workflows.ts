@@ -48,7 +48,7 @@ async function startOnce(
         taskQueue: target.taskQueue,
         workflowId,
         args: [input],
-        // A start whose answer was lost leaves a workflow for a row that was rolled back; it
+        // A start whose response was lost leaves a workflow for a row that was rolled back; it
         // fails once the row never appears, and then a publish with the same id may start anew.
         workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
         workflowIdConflictPolicy: 'USE_EXISTING',

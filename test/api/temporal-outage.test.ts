@@ -17,7 +17,7 @@ let connection: Connection;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  // A port nobody listens on: every workflow start fails, as when Temporal is down.
+  // A port with no listener: every workflow start fails, as when Temporal is down.
   const deadPort = await findFreePort();
   connection = Connection.lazy({ address: `127.0.0.1:${deadPort}`, connectTimeout: '1 second' });
   const app = createApp({

@@ -30,7 +30,7 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-/** Starts a receiver on 127.0.0.1 that answers 200 until the test sets `respond`. */
+/** Starts a receiver on 127.0.0.1 that responds 200 until the test sets `respond`. */
 export async function startReceiver(
   respond: Responder = () => ({ status: 200 }),
 ): Promise<Receiver> {

@@ -318,6 +318,7 @@ describe('envelope limits', () => {
       now,
     );
 
+    expect('errors' in result).toBe(true);
     expect('errors' in result && result.errors[0]!.path).toBe('data');
   });
 

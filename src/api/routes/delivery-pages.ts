@@ -47,7 +47,7 @@ export async function listDeliveriesPage(
   endpointId: string,
   query: z.infer<typeof pageQuerySchema>,
 ) {
-  // One extra row tells whether another page follows.
+  // Fetching one row more than the page shows whether another page follows.
   const rows = await listEndpointDeliveries(deps.pool, endpointId, {
     limit: query.limit + 1,
     before: query.cursor,

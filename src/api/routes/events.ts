@@ -12,7 +12,7 @@ import { requireJson } from '../require-json';
 /**
  * `POST /v1/events`: validates an event, stores it and starts its dispatch workflow, responding
  * 202 only after both. The workflow start happens inside the storing transaction, so an event
- * is either stored with its dispatch certain, or not stored at all and the publisher sees an error.
+ * is either stored with its dispatch certain, or not stored at all and the publisher gets an error.
  */
 export function eventsRouter(deps: ApiDependencies): Router {
   const router = Router();

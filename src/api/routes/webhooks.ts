@@ -103,7 +103,7 @@ export function webhooksRouter(deps: ApiDependencies): Router {
     const waiting = await deleteEndpoint(deps.pool, req.siteId!, id);
     if (!waiting) throw notFoundProblem('endpoint', id);
 
-    // The rows are gone, so a waiting delivery would end at its next attempt anyway; cancelling
+    // The rows are gone, so a waiting delivery would end at its next attempt anyway. Cancelling
     // ends it now instead of after a sleep of up to 12 hours.
     await Promise.all(waiting.map((workflowId) => cancelWorkflow(deps, workflowId)));
     deps.logger.info({ endpointId: id, cancelled: waiting.length }, 'endpoint deleted');
