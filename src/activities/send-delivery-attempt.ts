@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { PoolClient } from 'pg';
 import { withTransaction } from '../db/pool';
 import {
@@ -10,6 +11,7 @@ import {
   type AttemptContext,
   type RecordedAttempt,
 } from '../db/deliveries';
+import { eventExists } from '../db/events';
 import { markEndpointFailing, markEndpointRecovered } from '../db/endpoint-health';
 import { createNotification } from '../db/notifications';
 import { buildSignedHeaders } from '../delivery/headers';
@@ -17,6 +19,7 @@ import { sendHttpAttempt, toStorableText } from '../delivery/http-attempt';
 import { NON_RETRYABLE_TYPES } from '../failures';
 import { writeFailingEndpointEmail } from '../mail/failing-endpoint-email';
 import type { ActivityDependencies } from './dependencies';
+import { rowNotVisible } from './row-visibility';
 
 /** Input of `sendDeliveryAttempt`: ids and numbers only, never the secret or the body. */
 export interface DeliveryAttemptInput {
@@ -25,6 +28,11 @@ export interface DeliveryAttemptInput {
   attemptNumber: number;
   /** How long the workflow will wait if this attempt fails, or null if it is the last one. */
   retryDelayMs: number | null;
+  /**
+   * The delivery's event, to tell a delivery row not committed yet from one deleted with its
+   * endpoint. Absent from attempts that workflows scheduled before it was added.
+   */
+  eventId?: string;
 }
 
 /**
@@ -51,7 +59,7 @@ export function makeSendDeliveryAttempt(deps: ActivityDependencies) {
       );
     }
 
-    const context = await loadAttemptContext(pool, input.deliveryId);
+    const context = await loadCommittedContext(deps, input);
     if (!context || context.deliveryStatus === 'cancelled') {
       logger.info({ deliveryId: input.deliveryId }, 'delivery cancelled before its attempt');
       return { outcome: 'cancelled', statusCode: null, errorClass: null };
@@ -84,6 +92,25 @@ export function makeSendDeliveryAttempt(deps: ActivityDependencies) {
       );
     return result;
   };
+}
+
+// The API starts a delivery's workflow inside the transaction that inserts the event and the
+// delivery, so the first attempt can run a few milliseconds before that commit. A short pause
+// covers that race without waiting for the activity retry, which comes a second later.
+const UNCOMMITTED_ROW_PAUSE_MS = 50;
+
+async function loadCommittedContext(
+  deps: ActivityDependencies,
+  input: DeliveryAttemptInput,
+): Promise<AttemptContext | null> {
+  const context = await loadAttemptContext(deps.pool, input.deliveryId);
+  if (context || !input.eventId || (await eventExists(deps.pool, input.eventId))) return context;
+
+  await delay(UNCOMMITTED_ROW_PAUSE_MS);
+  const retried = await loadAttemptContext(deps.pool, input.deliveryId);
+  if (retried || (await eventExists(deps.pool, input.eventId))) return retried;
+  deps.logger.debug({ deliveryId: input.deliveryId }, 'delivery not visible yet');
+  return rowNotVisible('delivery', input.deliveryId);
 }
 
 /** Marks a delivery cancelled; used by the workflow when it is cancelled while waiting. */

@@ -21,10 +21,10 @@ export interface DeliveryTarget {
  * and subscribes to its type. Safe to run again: existing deliveries are kept and returned.
  */
 export async function createDeliveriesForEvent(
-  pool: Pool,
+  db: Pool | PoolClient,
   eventId: string,
 ): Promise<DeliveryTarget[]> {
-  const { rows: endpoints } = await pool.query<{ id: string }>(
+  const { rows: endpoints } = await db.query<{ id: string }>(
     `SELECT ep.id FROM events ev
      JOIN endpoints ep ON ep.site_id = ev.site_id
      WHERE ev.id = $1 AND ep.status IN ('active', 'failing') AND ev.type = ANY (ep.event_types)`,
@@ -35,7 +35,7 @@ export async function createDeliveriesForEvent(
     const ids = endpoints.map(() => newId('dlv'));
     const endpointIds = endpoints.map((endpoint) => endpoint.id);
     const workflowIds = endpointIds.map((endpointId) => deliveryWorkflowId(eventId, endpointId));
-    await pool.query(
+    await db.query(
       `INSERT INTO deliveries (id, event_id, endpoint_id, site_id, event_type, workflow_id, status)
        SELECT t.id, ev.id, t.endpoint_id, ev.site_id, ev.type, t.workflow_id, 'pending'
        FROM unnest($2::text[], $3::text[], $4::text[]) AS t (id, endpoint_id, workflow_id)
@@ -46,7 +46,7 @@ export async function createDeliveriesForEvent(
     );
   }
 
-  const { rows } = await pool.query<{
+  const { rows } = await db.query<{
     id: string;
     workflow_id: string;
     endpoint_id: string;

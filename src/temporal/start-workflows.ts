@@ -1,6 +1,14 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  type Client,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
+import type { DeliveryTarget } from '../db/deliveries';
+import type { DeliverWebhookInput } from '../workflows/deliver-webhook';
 import type { DispatchEventInput } from '../workflows/dispatch-event';
 import type { VerifyEndpointInput } from '../activities/verify-endpoint';
+import { deliverySearchAttributes } from './search-attributes';
 import { dispatchWorkflowId, verificationWorkflowId } from './workflow-ids';
 
 /** Client and task queue that workflows start on. */
@@ -18,6 +26,25 @@ export async function startDispatch(
   input: DispatchEventInput,
 ): Promise<void> {
   await startOnce(target, 'dispatchEvent', dispatchWorkflowId(input.eventId), input);
+}
+
+/**
+ * Starts the workflow of one recorded delivery, once, tagged with its search attributes when
+ * `tagDeliveries` is set (the server must have them registered).
+ */
+export async function startDelivery(
+  target: WorkflowTarget,
+  delivery: DeliveryTarget,
+  tagDeliveries: boolean,
+): Promise<void> {
+  const input: DeliverWebhookInput = {
+    deliveryId: delivery.deliveryId,
+    eventId: delivery.eventId,
+    endpointId: delivery.endpointId,
+  };
+  await startOnce(target, 'deliverWebhook', delivery.workflowId, input, {
+    typedSearchAttributes: tagDeliveries ? deliverySearchAttributes(delivery) : undefined,
+  });
 }
 
 /** Starts verification of one generation of an endpoint's URL, once. */
@@ -41,6 +68,7 @@ async function startOnce(
   workflowType: string,
   workflowId: string,
   input: object,
+  extra: { typedSearchAttributes?: SearchAttributePair[] } = {},
 ) {
   try {
     await target.client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
@@ -52,7 +80,8 @@ async function startOnce(
         // fails once the row never appears, and then a publish with the same id may start anew.
         workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
         workflowIdConflictPolicy: 'USE_EXISTING',
-      }),
+        ...extra,
+      } satisfies WorkflowStartOptions),
     );
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) return;

@@ -53,6 +53,7 @@ export async function deliverWebhook(input: DeliverWebhookInput): Promise<Delive
       const retryDelayMs = retryDelayAfter(attemptNumber);
       const result = await sendDeliveryAttempt({
         deliveryId: input.deliveryId,
+        eventId: input.eventId,
         attemptNumber,
         retryDelayMs,
       });

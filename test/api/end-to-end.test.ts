@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { DIRECT_START_LIMIT } from '../../src/api/accept-event';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { recordHistory } from '../helpers/histories';
 import { callApi, startApiStack, type ApiStack } from '../helpers/api-stack';
@@ -160,10 +162,6 @@ test('delivery detail shows attempts and workflow link', async () => {
   const detail = await asSite('GET', `/v1/deliveries/${delivery.id}`);
   const workflows = stack.client.workflow;
   recordHistory(
-    'dispatch-event',
-    await workflows.getHandle(`event-${published.body.id}`).fetchHistory(),
-  );
-  recordHistory(
     'verify-endpoint-url',
     await workflows.getHandle(`verify-${endpoint.id}-1`).fetchHistory(),
   );
@@ -180,6 +178,62 @@ test('delivery detail shows attempts and workflow link', async () => {
     (request) => request.headers['x-postion-delivery-id'] === delivery.id,
   );
   expect(detail.body.payload).toBe(received!.body);
+});
+
+test('event for a few endpoints starts their deliveries without a dispatch workflow', async () => {
+  receiver.respond = () => ({ status: 200 });
+  const endpoint = await createWebhook('/direct');
+  await waitForStatus(endpoint.id, 'active');
+
+  const published = await publish(subscriberEvent());
+
+  expect(published.status).toBe(202);
+  const [delivery] = await waitFor(async () => {
+    const rows = await deliveriesOf(endpoint.id);
+    return rows[0]?.status === 'succeeded' ? rows : undefined;
+  });
+  expect(delivery!.workflow_id).toBe(`delivery-${published.body.id}-${endpoint.id}`);
+  await expect(
+    stack.client.workflow.getHandle(`event-${published.body.id}`).describe(),
+  ).rejects.toThrow(WorkflowNotFoundError);
+});
+
+test('event for more endpoints than the direct start limit fans out through dispatch', async () => {
+  receiver.respond = () => ({ status: 200 });
+  const wideSite = await createSite(db.pool);
+  const endpoints = [];
+  for (let index = 0; index <= DIRECT_START_LIMIT; index++) {
+    endpoints.push(await createEndpoint(db.pool, wideSite.id, `${receiver.url}/wide/${index}`));
+  }
+
+  const published = await publish({
+    event: 'subscriber.created',
+    data: {
+      id: 'sub_9',
+      email: 'wide@example.com',
+      name: 'Wide',
+      plan: 'pro',
+      site_id: wideSite.id,
+    },
+  });
+
+  expect(published.status).toBe(202);
+  const eventId = published.body.id;
+  const arrived = await waitFor(async () => {
+    const paths = receiver.requests
+      .filter((request) => request.headers['webhook-id'] === eventId)
+      .map((request) => request.path);
+    return paths.length >= endpoints.length ? paths : undefined;
+  });
+  expect(new Set(arrived).size).toBe(endpoints.length);
+  const dispatch = stack.client.workflow.getHandle(`event-${eventId}`);
+  expect(await dispatch.result()).toEqual({ deliveries: endpoints.length });
+  recordHistory('dispatch-event', await dispatch.fetchHistory());
+  // Give a stray second request time to arrive before counting.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  expect(
+    receiver.requests.filter((request) => request.headers['webhook-id'] === eventId),
+  ).toHaveLength(endpoints.length);
 });
 
 test('deliveries are searchable in Temporal', async () => {

@@ -6,7 +6,7 @@ import { createLogger } from '../../src/logger';
 import { findFreePort } from '../../src/stack/ports';
 import { callApi } from '../helpers/api-stack';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { createSite } from '../helpers/fixtures';
+import { createEndpoint, createSite } from '../helpers/fixtures';
 
 const PUBLISHER_TOKEN = 'outage-publisher-token-0123456789';
 
@@ -44,26 +44,48 @@ afterAll(async () => {
   await db?.drop();
 });
 
-test('event is rejected and not stored', async () => {
-  const site = await createSite(db.pool);
-  const event = {
-    id: 'evt_outage_1',
+function postPublished(id: string, siteId: string) {
+  return {
+    id,
     event: 'post.published',
     data: {
       id: 'post_1',
       title: 'Hello',
       url: 'https://example.com/hello',
       author: { id: 'usr_1', name: 'Ann' },
-      site_id: site.id,
+      site_id: siteId,
     },
   };
+}
+
+async function storedRows(eventId: string) {
+  const events = await db.pool.query('SELECT 1 FROM events WHERE id = $1', [eventId]);
+  const deliveries = await db.pool.query('SELECT 1 FROM deliveries WHERE event_id = $1', [eventId]);
+  return { events: events.rowCount, deliveries: deliveries.rowCount };
+}
+
+test('event with an endpoint to deliver to is rejected and not stored', async () => {
+  const site = await createSite(db.pool);
+  await createEndpoint(db.pool, site.id, 'http://127.0.0.1:9/hook', {
+    eventTypes: ['post.published'],
+  });
+  const event = postPublished('evt_outage_1', site.id);
 
   const response = await callApi(apiUrl, 'POST', '/v1/events', PUBLISHER_TOKEN, event);
 
   expect(response.status).toBe(503);
   expect(response.body.detail).toContain('same id');
-  const { rowCount } = await db.pool.query('SELECT 1 FROM events WHERE id = $1', [event.id]);
-  expect(rowCount).toBe(0);
+  expect(await storedRows(event.id)).toEqual({ events: 0, deliveries: 0 });
+});
+
+test('event with no endpoint to deliver to is stored without a workflow', async () => {
+  const site = await createSite(db.pool);
+  const event = postPublished('evt_outage_2', site.id);
+
+  const response = await callApi(apiUrl, 'POST', '/v1/events', PUBLISHER_TOKEN, event);
+
+  expect(response.status).toBe(202);
+  expect(await storedRows(event.id)).toEqual({ events: 1, deliveries: 0 });
 });
 
 test('endpoint is not created without verification', async () => {

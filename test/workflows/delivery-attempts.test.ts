@@ -2,6 +2,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Webhook } from 'standardwebhooks';
 import { createDeliveriesForEvent } from '../../src/db/deliveries';
+import { storeEvent } from '../../src/db/events';
+import { serializeEnvelope } from '../../src/events/envelope';
 import { deliverWebhook } from '../../src/workflows';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { createEndpoint, createSite, storeTestEvent, subscriberCreated } from '../helpers/fixtures';
@@ -36,10 +38,16 @@ afterAll(async () => {
 
 /** Stores an event for a new endpoint at `path` and starts its delivery workflow. */
 async function startDelivery(path: string) {
+  return await startDeliveryAfter(path, async () => undefined);
+}
+
+/** Like `startDelivery`, running `prepare` between recording the delivery and its start. */
+async function startDeliveryAfter(path: string, prepare: (endpointId: string) => Promise<void>) {
   const site = await createSite(db.pool);
   const endpoint = await createEndpoint(db.pool, site.id, `${receiver.url}${path}`);
   const { eventId, body } = await storeTestEvent(db.pool, subscriberCreated(site.id));
   const [target] = await createDeliveriesForEvent(db.pool, eventId);
+  await prepare(endpoint.id);
   const handle = await env.client.workflow.start(deliverWebhook, {
     taskQueue: TASK_QUEUE,
     workflowId: target!.workflowId,
@@ -162,4 +170,50 @@ test('NUL byte in response is stored safely', async () => {
     [deliveryId],
   );
   expect(rows[0].response_excerpt).toBe('ok\uFFFDtail');
+});
+
+test('attempt waits for a delivery row whose transaction has not committed', async () => {
+  receiver.respond = () => ({ status: 200 });
+  const site = await createSite(db.pool);
+  const endpoint = await createEndpoint(db.pool, site.id, `${receiver.url}/uncommitted`);
+  const envelope = subscriberCreated(site.id);
+  const client = await db.pool.connect();
+  let handle;
+  let deliveryId: string;
+  try {
+    // The API's order: event and delivery rows, then the workflow start, then the commit.
+    await client.query('BEGIN');
+    await storeEvent(client, envelope, serializeEnvelope(envelope), Buffer.from(envelope.id));
+    const [target] = await createDeliveriesForEvent(client, envelope.id);
+    deliveryId = target!.deliveryId;
+    handle = await env.client.workflow.start(deliverWebhook, {
+      taskQueue: TASK_QUEUE,
+      workflowId: target!.workflowId,
+      args: [{ deliveryId, eventId: envelope.id, endpointId: endpoint.id }],
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(requestsTo('/uncommitted')).toHaveLength(0);
+    await client.query('COMMIT');
+  } finally {
+    client.release();
+  }
+
+  const result = await handle.result();
+
+  expect(result).toEqual({ outcome: 'succeeded', attempts: 1 });
+  expect(requestsTo('/uncommitted')).toHaveLength(1);
+  expect(await attemptRows(deliveryId)).toHaveLength(1);
+});
+
+test('attempt of a delivery deleted with its endpoint ends the delivery as cancelled', async () => {
+  receiver.respond = () => ({ status: 200 });
+  const { handle, deliveryId } = await startDeliveryAfter('/deleted', async (endpointId) => {
+    await db.pool.query('DELETE FROM endpoints WHERE id = $1', [endpointId]);
+  });
+
+  const result = await handle.result();
+
+  expect(result).toEqual({ outcome: 'cancelled', attempts: 0 });
+  expect(requestsTo('/deleted')).toHaveLength(0);
+  expect(await attemptRows(deliveryId)).toHaveLength(0);
 });

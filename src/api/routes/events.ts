@@ -1,18 +1,15 @@
 import { Router } from 'express';
-import { withTransaction } from '../../db/pool';
-import { storeEvent } from '../../db/events';
 import { parsePublishedEvent, serializeEnvelope } from '../../events/envelope';
 import { newId } from '../../ids';
-import { startDispatch } from '../../temporal/start-workflows';
+import { acceptEvent, WorkflowStartError } from '../accept-event';
 import { requirePublisher } from '../auth';
 import type { ApiDependencies } from '../dependencies';
 import { PROBLEM_TYPES, ProblemError, validationProblem } from '../problem';
 import { requireJson } from '../require-json';
 
 /**
- * `POST /v1/events`: validates an event, stores it and starts its dispatch workflow, responding
- * 202 only after both. The workflow start happens inside the storing transaction, so an event
- * is either stored with its dispatch certain, or not stored at all and the publisher gets an error.
+ * `POST /v1/events`: validates an event and accepts it (`acceptEvent`), responding 202 only once
+ * it is stored with its deliveries under way.
  */
 export function eventsRouter(deps: ApiDependencies): Router {
   const router = Router();
@@ -27,21 +24,13 @@ export function eventsRouter(deps: ApiDependencies): Router {
 
       const { envelope, fingerprint } = parsed;
       const body = serializeEnvelope(envelope);
-      const stored = await withTransaction(deps.pool, async (client) => {
-        const result = await storeEvent(client, envelope, body, fingerprint);
-        if (result === 'conflict') return result;
-
-        await startDispatch(
-          { client: deps.temporal, taskQueue: deps.taskQueue },
-          { eventId: envelope.id, tagDeliveries: deps.tagDeliveries },
-        ).catch((error) => {
-          deps.logger.error(
-            { err: error, eventId: envelope.id },
-            'dispatch start failed; event not accepted',
-          );
-          throw unavailable();
-        });
-        return result;
+      const stored = await acceptEvent(deps, envelope, body, fingerprint).catch((error) => {
+        if (!(error instanceof WorkflowStartError)) throw error;
+        deps.logger.error(
+          { err: error.cause, eventId: envelope.id },
+          'workflow start failed; event not accepted',
+        );
+        throw unavailable();
       });
 
       if (stored === 'conflict') {
