@@ -99,18 +99,27 @@ export function makeSendDeliveryAttempt(deps: ActivityDependencies) {
 // covers that race without waiting for the activity retry, which comes a second later.
 const UNCOMMITTED_ROW_PAUSE_MS = 50;
 
+/**
+ * Loads the attempt's context, or returns null when the delivery was deleted. A missing delivery
+ * whose event is not visible either belongs to a transaction that has not committed yet.
+ */
 async function loadCommittedContext(
   deps: ActivityDependencies,
   input: DeliveryAttemptInput,
 ): Promise<AttemptContext | null> {
   const context = await loadAttemptContext(deps.pool, input.deliveryId);
-  if (context || !input.eventId || (await eventExists(deps.pool, input.eventId))) return context;
+  if (context || !input.eventId) return context;
 
-  await delay(UNCOMMITTED_ROW_PAUSE_MS);
-  const retried = await loadAttemptContext(deps.pool, input.deliveryId);
-  if (retried || (await eventExists(deps.pool, input.eventId))) return retried;
-  deps.logger.debug({ deliveryId: input.deliveryId }, 'delivery not visible yet');
-  return rowNotVisible('delivery', input.deliveryId);
+  if (!(await eventExists(deps.pool, input.eventId))) {
+    await delay(UNCOMMITTED_ROW_PAUSE_MS);
+    if (!(await eventExists(deps.pool, input.eventId))) {
+      deps.logger.debug({ deliveryId: input.deliveryId }, 'delivery not visible yet');
+      return rowNotVisible('delivery', input.deliveryId);
+    }
+  }
+  // The event is committed, and the delivery with it: load again, as the commit may have come
+  // after the first read. A delivery still missing now was deleted with its endpoint.
+  return await loadAttemptContext(deps.pool, input.deliveryId);
 }
 
 /** Marks a delivery cancelled; used by the workflow when it is cancelled while waiting. */
