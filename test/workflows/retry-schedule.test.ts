@@ -56,18 +56,40 @@ async function deliver(eventId: string, endpointId: string) {
   return { result, history, events: history.events ?? [] };
 }
 
-function attemptTimes(events: Awaited<ReturnType<typeof deliver>>['events']) {
-  const scheduled = events.filter(
-    (event) =>
-      event.activityTaskScheduledEventAttributes?.activityType?.name === 'sendDeliveryAttempt',
-  );
-  return scheduled.map((event) => event.eventTime);
+type HistoryEvent = Awaited<ReturnType<typeof deliver>>['events'][number];
+
+/** Returns the local-activity markers of the workflow's attempts, one per attempt, in order. */
+function attemptMarkers(events: HistoryEvent[]): HistoryEvent[] {
+  return events.filter((event) => {
+    const marker = event.markerRecordedEventAttributes;
+    if (marker?.markerName !== 'core_local_activity') return false;
+    const data = marker.details?.data?.payloads?.[0]?.data;
+    return data
+      ? JSON.parse(Buffer.from(data).toString()).activity_type === 'sendDeliveryAttempt'
+      : false;
+  });
 }
 
-function completionTimes(events: Awaited<ReturnType<typeof deliver>>['events']) {
-  return events
-    .filter((event) => event.activityTaskCompletedEventAttributes)
-    .map((event) => event.eventTime);
+/**
+ * Returns the workflow time at which each attempt began: the start of the workflow's first task,
+ * then of the first task after each timer fired.
+ */
+function attemptTimes(events: HistoryEvent[]) {
+  const starts = [];
+  let awaitingTask = true;
+  for (const event of events) {
+    if (event.timerFiredEventAttributes) awaitingTask = true;
+    if (awaitingTask && event.workflowTaskStartedEventAttributes) {
+      starts.push(event.eventTime);
+      awaitingTask = false;
+    }
+  }
+  return starts;
+}
+
+/** Returns the workflow time at which each attempt ended: when its marker was recorded. */
+function completionTimes(events: HistoryEvent[]) {
+  return attemptMarkers(events).map((event) => event.eventTime);
 }
 
 test('failing endpoint is retried after 1 m, 5 m, 30 m, 2 h and 12 h', async () => {
@@ -93,6 +115,7 @@ test('failing endpoint is retried after 1 m, 5 m, 30 m, 2 h and 12 h', async () 
   const starts = attemptTimes(events);
   const ends = completionTimes(events);
   expect(starts).toHaveLength(6);
+  expect(ends).toHaveLength(6);
   const gaps = starts
     .slice(1)
     .map((start, index) => Math.floor(secondsBetween(ends[index], start)));
