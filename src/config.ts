@@ -24,6 +24,7 @@ const configSchema = z.object({
   ALLOW_HTTP_ENDPOINTS: booleanFlag.default(false),
   ALLOW_LOOPBACK_ENDPOINTS: booleanFlag.default(false),
   DELIVERY_SEARCH_ATTRIBUTES: booleanFlag.default(true),
+  API_WORKER: booleanFlag.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

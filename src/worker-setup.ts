@@ -1,5 +1,10 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from './activities';
+import type { Config } from './config';
+import type { Pool } from './db/pool';
+import { createEndpointAgent } from './delivery/http-attempt';
+import type { Logger } from './logger';
+import { createMailer } from './mail/mailer';
 
 /** Options of `createDeliveryWorker`. */
 export interface DeliveryWorkerOptions {
@@ -24,4 +29,27 @@ export async function createDeliveryWorker(options: DeliveryWorkerOptions): Prom
     activities: createActivities(options.dependencies),
     ...workflowSource,
   });
+}
+
+/** Activity dependencies built from the settings, and a function that closes what they opened. */
+export interface OwnedActivityDependencies {
+  dependencies: ActivityDependencies;
+  close(): Promise<void>;
+}
+
+/** Builds the outbound dependencies of the activities (HTTP agent, mailer) around `pool`. */
+export function createActivityDependencies(
+  config: Config,
+  pool: Pool,
+  logger: Logger,
+): OwnedActivityDependencies {
+  const dispatcher = createEndpointAgent();
+  const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, logger });
+  return {
+    dependencies: { pool, dispatcher, mailer, logger, clock: () => new Date() },
+    close: async () => {
+      await dispatcher.close();
+      mailer.close();
+    },
+  };
 }

@@ -2,11 +2,9 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from './config';
 import { migrate } from './db/migrate';
 import { createPool } from './db/pool';
-import { createEndpointAgent } from './delivery/http-attempt';
 import { createLogger } from './logger';
-import { createMailer } from './mail/mailer';
 import { installTemporalLogger } from './temporal/runtime-logger';
-import { createDeliveryWorker } from './worker-setup';
+import { createActivityDependencies, createDeliveryWorker } from './worker-setup';
 
 /** Runs the worker process until SIGINT or SIGTERM, then lets running tasks finish. */
 async function main(): Promise<void> {
@@ -19,8 +17,7 @@ async function main(): Promise<void> {
   await migrate(pool);
 
   // 2. Outbound dependencies of the activities.
-  const dispatcher = createEndpointAgent();
-  const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, logger });
+  const activities = createActivityDependencies(config, pool, logger);
 
   // 3. The worker itself, polling the task queue until shutdown.
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
@@ -28,7 +25,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    dependencies: { pool, dispatcher, mailer, logger, clock: () => new Date() },
+    dependencies: activities.dependencies,
   });
   if (config.ALLOW_LOOPBACK_ENDPOINTS) {
     logger.warn(
@@ -44,8 +41,7 @@ async function main(): Promise<void> {
 
   // 4. Close what the worker used, once it has drained.
   await connection.close();
-  await dispatcher.close();
-  mailer.close();
+  await activities.close();
   await pool.end();
   logger.info('worker stopped');
 }

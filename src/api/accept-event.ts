@@ -2,7 +2,12 @@ import { createDeliveriesForEvent, type DeliveryTarget } from '../db/deliveries'
 import { storeEvent, type StoreEventResult } from '../db/events';
 import { withTransaction } from '../db/pool';
 import type { EventEnvelope } from '../events/envelope';
-import { startDelivery, startDispatch, type WorkflowTarget } from '../temporal/start-workflows';
+import {
+  startDelivery,
+  startDispatch,
+  type DeliveryStartOptions,
+  type WorkflowTarget,
+} from '../temporal/start-workflows';
 import type { ApiDependencies } from './dependencies';
 
 /**
@@ -43,7 +48,8 @@ export async function acceptEvent(
 
     const deliveries = await createDeliveriesForEvent(client, envelope.id);
     const target = { client: deps.temporal, taskQueue: deps.taskQueue };
-    await startWorkflows(target, envelope.id, deliveries, deps.tagDeliveries).catch((error) => {
+    const options = { tagDeliveries: deps.tagDeliveries, eager: deps.eagerWorkflowStart };
+    await startWorkflows(target, envelope.id, deliveries, options).catch((error) => {
       throw new WorkflowStartError(envelope.id, { cause: error });
     });
     return stored;
@@ -54,11 +60,11 @@ async function startWorkflows(
   target: WorkflowTarget,
   eventId: string,
   deliveries: DeliveryTarget[],
-  tagDeliveries: boolean,
+  options: DeliveryStartOptions,
 ): Promise<void> {
   if (deliveries.length > DIRECT_START_LIMIT) {
-    await startDispatch(target, { eventId, tagDeliveries });
+    await startDispatch(target, { eventId, tagDeliveries: options.tagDeliveries });
     return;
   }
-  await Promise.all(deliveries.map((delivery) => startDelivery(target, delivery, tagDeliveries)));
+  await Promise.all(deliveries.map((delivery) => startDelivery(target, delivery, options)));
 }

@@ -17,4 +17,6 @@ export interface ApiDependencies {
   urlPolicy: UrlPolicy;
   /** Tag delivery workflows with the custom search attributes (the server must know them). */
   tagDeliveries: boolean;
+  /** Ask for eager starts of delivery workflows; the client must share a worker's connection. */
+  eagerWorkflowStart: boolean;
 }

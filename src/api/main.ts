@@ -1,10 +1,58 @@
 import { once } from 'node:events';
-import { loadConfig } from '../config';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { loadConfig, type Config } from '../config';
 import { migrate } from '../db/migrate';
-import { createPool } from '../db/pool';
-import { createLogger } from '../logger';
-import { connectClient } from '../temporal/connection';
+import { createPool, type Pool } from '../db/pool';
+import { createLogger, type Logger } from '../logger';
+import { installTemporalLogger } from '../temporal/runtime-logger';
+import { createActivityDependencies, createDeliveryWorker } from '../worker-setup';
 import { createApp } from './app';
+
+/** The API's Temporal client, and the delivery worker beside it when `API_WORKER` is on. */
+interface ApiTemporal {
+  client: Client;
+  worker: Worker | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to Temporal. With `API_WORKER`, a delivery worker shares the client's native
+ * connection, so delivery workflows can start eagerly. The server then returns the first workflow
+ * task in its reply to the start, and this process runs it without a task queue round trip.
+ */
+async function connectTemporal(config: Config, pool: Pool, logger: Logger): Promise<ApiTemporal> {
+  const { TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace } = config;
+  if (!config.API_WORKER) {
+    const connection = await Connection.connect({ address });
+    return {
+      client: new Client({ connection, namespace }),
+      worker: null,
+      close: () => connection.close(),
+    };
+  }
+
+  installTemporalLogger(logger);
+  const connection = await NativeConnection.connect({ address });
+  const activities = createActivityDependencies(config, pool, logger);
+  const worker = await createDeliveryWorker({
+    connection,
+    namespace,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    dependencies: activities.dependencies,
+  });
+  const running = worker.run();
+  return {
+    client: new Client({ connection, namespace }),
+    worker,
+    close: async () => {
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await activities.close();
+    },
+  };
+}
 
 /** Runs the API process until SIGINT or SIGTERM. */
 async function main(): Promise<void> {
@@ -13,10 +61,7 @@ async function main(): Promise<void> {
 
   const pool = createPool(config.DATABASE_URL, { logger });
   await migrate(pool);
-  const temporal = await connectClient({
-    address: config.TEMPORAL_ADDRESS,
-    namespace: config.TEMPORAL_NAMESPACE,
-  });
+  const temporal = await connectTemporal(config, pool, logger);
 
   if (!config.PUBLISHER_TOKEN)
     logger.warn('PUBLISHER_TOKEN is not set, so POST /v1/events rejects every request');
@@ -28,7 +73,7 @@ async function main(): Promise<void> {
 
   const app = createApp({
     pool,
-    temporal,
+    temporal: temporal.client,
     logger,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -39,10 +84,14 @@ async function main(): Promise<void> {
       allowLoopback: config.ALLOW_LOOPBACK_ENDPOINTS,
     },
     tagDeliveries: config.DELIVERY_SEARCH_ATTRIBUTES,
+    eagerWorkflowStart: temporal.worker !== null,
   });
   const server = app.listen(config.PORT, config.HOST);
   await once(server, 'listening');
-  logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'api listening');
+  logger.info(
+    { url: `http://${config.HOST}:${config.PORT}`, worker: config.API_WORKER },
+    'api listening',
+  );
 
   let stopping = false;
   const stop = () => {
@@ -51,7 +100,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info('api stopping');
     server.close(() => {
-      void temporal.connection.close().then(() => pool.end());
+      void temporal.close().then(() => pool.end());
     });
   };
   process.once('SIGINT', stop);

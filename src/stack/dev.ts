@@ -166,6 +166,7 @@ async function main(): Promise<void> {
     PORT: String(port),
     ALLOW_HTTP_ENDPOINTS: process.env.ALLOW_HTTP_ENDPOINTS ?? 'true',
     ALLOW_LOOPBACK_ENDPOINTS: process.env.ALLOW_LOOPBACK_ENDPOINTS ?? 'true',
+    API_WORKER: process.env.API_WORKER ?? 'true',
   };
 
   step('starting the worker and the API');

@@ -40,7 +40,7 @@ export async function startTemporalDevServer(
   });
   const child = spawn(
     options.cliPath,
-    [...args, ...EAGER_ACTIVITY_ARGS, ...sqliteArgs(options), ...(options.extraArgs ?? [])],
+    [...args, ...EAGER_ARGS, ...sqliteArgs(options), ...(options.extraArgs ?? [])],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -65,7 +65,15 @@ export async function startTemporalDevServer(
 // Eager activity dispatch hands an activity to the worker in the reply to the workflow task that
 // scheduled it, which saves a matching round trip per attempt. It is off by default in the open
 // source server. In the benchmark it cut latency from the 202 to the receiver by 30 to 60 %.
-const EAGER_ACTIVITY_ARGS = ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'];
+// Eager workflow start does the same for the first workflow task, when the process that starts
+// the workflow also runs a worker (the API with API_WORKER). It is set here explicitly, so the
+// server version's default does not matter.
+const EAGER_ARGS = [
+  '--dynamic-config-value',
+  'system.enableActivityEagerExecution=true',
+  '--dynamic-config-value',
+  'system.enableEagerWorkflowStart=true',
+];
 
 // With a database file, WAL and synchronous=normal roughly doubled sustained deliveries in the
 // benchmark (docs/benchmarks.md). Committed state survives a crash of the server process. Only an

@@ -3,7 +3,6 @@ import {
   type Client,
   type WorkflowStartOptions,
 } from '@temporalio/client';
-import type { SearchAttributePair } from '@temporalio/common';
 import type { DeliveryTarget } from '../db/deliveries';
 import type { DeliverWebhookInput } from '../workflows/deliver-webhook';
 import type { DispatchEventInput } from '../workflows/dispatch-event';
@@ -28,14 +27,19 @@ export async function startDispatch(
   await startOnce(target, 'dispatchEvent', dispatchWorkflowId(input.eventId), input);
 }
 
-/**
- * Starts the workflow of one recorded delivery, once, tagged with its search attributes when
- * `tagDeliveries` is set (the server must have them registered).
- */
+/** Start options of delivery workflows. */
+export interface DeliveryStartOptions {
+  /** Tag the workflow with its search attributes; the server must have them registered. */
+  tagDeliveries: boolean;
+  /** Request an eager start, for a client that shares its connection with a worker. */
+  eager: boolean;
+}
+
+/** Starts the workflow of one recorded delivery, once. */
 export async function startDelivery(
   target: WorkflowTarget,
   delivery: DeliveryTarget,
-  tagDeliveries: boolean,
+  options: DeliveryStartOptions,
 ): Promise<void> {
   const input: DeliverWebhookInput = {
     deliveryId: delivery.deliveryId,
@@ -43,7 +47,8 @@ export async function startDelivery(
     endpointId: delivery.endpointId,
   };
   await startOnce(target, 'deliverWebhook', delivery.workflowId, input, {
-    typedSearchAttributes: tagDeliveries ? deliverySearchAttributes(delivery) : undefined,
+    typedSearchAttributes: options.tagDeliveries ? deliverySearchAttributes(delivery) : undefined,
+    requestEagerStart: options.eager,
   });
 }
 
@@ -68,7 +73,7 @@ async function startOnce(
   workflowType: string,
   workflowId: string,
   input: object,
-  extra: { typedSearchAttributes?: SearchAttributePair[] } = {},
+  extra: Pick<WorkflowStartOptions, 'typedSearchAttributes' | 'requestEagerStart'> = {},
 ) {
   try {
     await target.client.withDeadline(Date.now() + START_DEADLINE_MS, () =>

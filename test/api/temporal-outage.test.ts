@@ -30,6 +30,7 @@ beforeAll(async () => {
     publisherToken: PUBLISHER_TOKEN,
     urlPolicy: { allowHttp: true, allowLoopback: true },
     tagDeliveries: false,
+    eagerWorkflowStart: false,
   });
   server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createApp } from '../../src/api/app';
 import { createDeliveryWorker } from '../../src/worker-setup';
@@ -15,7 +15,10 @@ export interface ApiStack {
   stop(): Promise<void>;
 }
 
-/** Starts a worker on `taskQueue` and the API on a free loopback port, both on `db`. */
+/**
+ * Starts a worker on `taskQueue` and the API on a free loopback port, both on `db`. They share one
+ * native connection, as with `API_WORKER`, so delivery workflows start eagerly.
+ */
 export async function startApiStack(db: TestDatabase, taskQueue: string): Promise<ApiStack> {
   const address = process.env.TEST_TEMPORAL_ADDRESS;
   if (!address) throw new Error('TEST_TEMPORAL_ADDRESS is not set; run the tests through jest');
@@ -30,8 +33,7 @@ export async function startApiStack(db: TestDatabase, taskQueue: string): Promis
   });
   const running = worker.run();
 
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection: nativeConnection, namespace: 'default' });
   const publisherToken = 'test-publisher-token-0123456789';
   const app = createApp({
     pool: db.pool,
@@ -43,6 +45,7 @@ export async function startApiStack(db: TestDatabase, taskQueue: string): Promis
     publisherToken,
     urlPolicy: { allowHttp: true, allowLoopback: true },
     tagDeliveries: true,
+    eagerWorkflowStart: true,
   });
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
@@ -57,7 +60,6 @@ export async function startApiStack(db: TestDatabase, taskQueue: string): Promis
       await new Promise((resolve) => server.close(resolve));
       worker.shutdown();
       await running;
-      await connection.close();
       await nativeConnection.close();
     },
   };

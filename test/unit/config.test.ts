@@ -8,6 +8,7 @@ test('defaults fill unset settings', () => {
   expect(config.TEMPORAL_ADDRESS).toBe('127.0.0.1:7233');
   expect(config.PORT).toBe(3000);
   expect(config.ALLOW_LOOPBACK_ENDPOINTS).toBe(false);
+  expect(config.API_WORKER).toBe(false);
   expect(config.PUBLISHER_TOKEN).toBeUndefined();
 });
 
