@@ -95,9 +95,10 @@ export function makeSendDeliveryAttempt(deps: ActivityDependencies) {
 }
 
 // The API starts a delivery's workflow inside the transaction that inserts the event and the
-// delivery, so the first attempt can run a few milliseconds before that commit. A short pause
-// covers that race without waiting for the activity retry, which comes a second later.
-const UNCOMMITTED_ROW_PAUSE_MS = 50;
+// delivery, and commits once every start of the event has returned. An eager start runs the first
+// attempt at once, so it polls for the commit briefly instead of waiting a second for the retry.
+const COMMIT_POLL_INTERVAL_MS = 25;
+const COMMIT_POLL_LIMIT_MS = 500;
 
 /**
  * Loads the attempt's context, or returns null when the delivery was deleted. A missing delivery
@@ -110,16 +111,23 @@ async function loadCommittedContext(
   const context = await loadAttemptContext(deps.pool, input.deliveryId);
   if (context || !input.eventId) return context;
 
-  if (!(await eventExists(deps.pool, input.eventId))) {
-    await delay(UNCOMMITTED_ROW_PAUSE_MS);
-    if (!(await eventExists(deps.pool, input.eventId))) {
-      deps.logger.debug({ deliveryId: input.deliveryId }, 'delivery not visible yet');
-      return rowNotVisible('delivery', input.deliveryId);
-    }
+  if (!(await waitForEvent(deps, input.eventId))) {
+    deps.logger.debug({ deliveryId: input.deliveryId }, 'delivery not visible yet');
+    return rowNotVisible('delivery', input.deliveryId);
   }
   // The event is committed, and the delivery with it: load again, as the commit may have come
   // after the first read. A delivery still missing now was deleted with its endpoint.
   return await loadAttemptContext(deps.pool, input.deliveryId);
+}
+
+/** Returns true once the event is visible, or false after `COMMIT_POLL_LIMIT_MS`. */
+async function waitForEvent(deps: ActivityDependencies, eventId: string): Promise<boolean> {
+  const deadline = Date.now() + COMMIT_POLL_LIMIT_MS;
+  for (;;) {
+    if (await eventExists(deps.pool, eventId)) return true;
+    if (Date.now() >= deadline) return false;
+    await delay(COMMIT_POLL_INTERVAL_MS);
+  }
 }
 
 /** Marks a delivery cancelled; used by the workflow when it is cancelled while waiting. */
