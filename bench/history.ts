@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { isGrpcServiceError, type Client } from '@temporalio/client';
 import type { Pool } from '../src/db/pool';
 import { dispatchWorkflowId } from '../src/temporal/workflow-ids';
 import { percentiles, type Percentiles } from './percentiles';
@@ -9,9 +9,13 @@ export interface HistoryCost {
   dispatchWorkflows: Percentiles;
 }
 
+// gRPC status code NOT_FOUND, which the server returns for a workflow id it does not have.
+const GRPC_NOT_FOUND = 5;
+
 /**
  * Counts history events of the delivery workflows of the `sample` most recent deliveries of
- * `siteId`, and of the dispatch workflows of their events.
+ * `siteId`, and of the dispatch workflows of their events. An event whose deliveries were started
+ * without a dispatch workflow is left out of the dispatch sample, which may then be empty.
  */
 export async function measureHistoryCost(
   client: Client,
@@ -29,7 +33,8 @@ export async function measureHistoryCost(
     deliveryLengths.push(await historyLength(client, row.workflow_id));
   }
   for (const eventId of new Set(rows.map((row) => row.event_id))) {
-    dispatchLengths.push(await historyLength(client, dispatchWorkflowId(eventId)));
+    const length = await historyLengthIfFound(client, dispatchWorkflowId(eventId));
+    if (length !== null) dispatchLengths.push(length);
   }
   return {
     deliveryWorkflows: percentiles(deliveryLengths),
@@ -40,4 +45,13 @@ export async function measureHistoryCost(
 async function historyLength(client: Client, workflowId: string): Promise<number> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   return history.events?.length ?? 0;
+}
+
+async function historyLengthIfFound(client: Client, workflowId: string): Promise<number | null> {
+  try {
+    return await historyLength(client, workflowId);
+  } catch (error) {
+    if (isGrpcServiceError(error) && error.code === GRPC_NOT_FOUND) return null;
+    throw error;
+  }
 }

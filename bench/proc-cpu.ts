@@ -3,7 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 // USER_HZ is 100 on every mainstream Linux build; /proc/<pid>/stat counts CPU time in these ticks.
 const TICKS_PER_SECOND = 100;
 
-interface ProcStat {
+/** One process, as read from /proc/<pid>/stat. */
+export interface ProcStat {
   pid: number;
   ppid: number;
   /** utime + stime + cutime + cstime, in ticks: the process and its reaped children. */
@@ -34,11 +35,10 @@ function readAllStats(): ProcStat[] {
 }
 
 /**
- * Returns the CPU seconds used so far by each root process and all its live descendants, keyed
- * as given. A root that has exited counts as 0. Descendants that exited and were reaped are
- * included through their parent's cutime and cstime; ones that exited unreaped are lost.
+ * Returns each root process with its live descendants, keyed as given. A root that has exited
+ * has an empty list.
  */
-export function cpuSecondsOfTrees(roots: Record<string, number>): Record<string, number> {
+export function processTrees(roots: Record<string, number>): Record<string, ProcStat[]> {
   const stats = readAllStats();
   const children = new Map<number, ProcStat[]>();
   for (const stat of stats) {
@@ -48,15 +48,30 @@ export function cpuSecondsOfTrees(roots: Record<string, number>): Record<string,
   }
   const byPid = new Map(stats.map((stat) => [stat.pid, stat]));
 
-  const result: Record<string, number> = {};
+  const result: Record<string, ProcStat[]> = {};
   for (const [name, rootPid] of Object.entries(roots)) {
-    let ticks = 0;
+    const members: ProcStat[] = [];
     const queue = [rootPid];
     while (queue.length > 0) {
       const pid = queue.pop()!;
-      ticks += byPid.get(pid)?.ticks ?? 0;
+      const stat = byPid.get(pid);
+      if (stat) members.push(stat);
       for (const child of children.get(pid) ?? []) queue.push(child.pid);
     }
+    result[name] = members;
+  }
+  return result;
+}
+
+/**
+ * Returns the CPU seconds used so far by each root process and all its live descendants, keyed
+ * as given. A root that has exited counts as 0. Descendants that exited and were reaped are
+ * included through their parent's cutime and cstime; ones that exited unreaped are lost.
+ */
+export function cpuSecondsOfTrees(roots: Record<string, number>): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const [name, members] of Object.entries(processTrees(roots))) {
+    const ticks = members.reduce((sum, member) => sum + member.ticks, 0);
     result[name] = ticks / TICKS_PER_SECOND;
   }
   return result;

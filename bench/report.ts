@@ -2,9 +2,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Accounting } from './accounting';
 import type { HistoryCost } from './history';
+import type { BenchPart } from './options';
 import type { Percentiles } from './percentiles';
 import type { RawCeilingResult } from './raw-ceiling';
+import type { ScheduleResult } from './schedule';
 import type { StepResult } from './step';
+import type { WaitingAccounting } from './waiting-accounting';
+import type { WaitingResult } from './waiting';
+import type { WaitingSample } from './waiting-sampler';
 
 /** Results of one fan-out: its ramp, its sustained maximum and the latency runs below it. */
 export interface FanOutResult {
@@ -22,12 +27,19 @@ export interface FanOutResult {
 export interface BenchReport {
   startedAt: string;
   quick: boolean;
+  /** Parts measured in this run; a part left out by `--only` has a null or empty result. */
+  parts: BenchPart[];
   wallSeconds: number;
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string };
-  rawCeiling: RawCeilingResult;
+  rawCeiling: RawCeilingResult | null;
   fanOuts: FanOutResult[];
   history: HistoryCost | null;
-  accounting: Accounting;
+  /** Accounting of the ramp and latency runs; null when neither fan-out part ran. */
+  accounting: Accounting | null;
+  waiting: WaitingResult | null;
+  schedule: ScheduleResult | null;
+  /** Voided accountings and failed parts, each of which makes the exit status 1. */
+  faults: string[];
   notes: string[];
 }
 
@@ -69,11 +81,14 @@ export function formatReport(report: BenchReport): string {
   lines.push(
     `${report.startedAt}, ${report.machine.cpus} CPUs (${report.machine.cpuModel}), ${report.machine.memoryGiB} GiB, Node ${report.machine.node}, ${round(report.wallSeconds, 0)} s wall`,
   );
-  lines.push('');
+  lines.push(`parts: ${report.parts.join(', ')}`);
   const raw = report.rawCeiling;
-  lines.push(
-    `Raw ceiling: ${round(raw.requestsPerSecond, 0)} signed POSTs/s (${raw.requests} in ${round(raw.seconds)} s, ${raw.concurrency} in flight, ${raw.failures} failed)`,
-  );
+  if (raw) {
+    lines.push('');
+    lines.push(
+      `Raw ceiling: ${round(raw.requestsPerSecond, 0)} signed POSTs/s (${raw.requests} in ${round(raw.seconds)} s, ${raw.concurrency} in flight, ${raw.failures} failed)`,
+    );
+  }
 
   for (const fanOut of report.fanOuts) {
     lines.push('');
@@ -115,13 +130,99 @@ export function formatReport(report: BenchReport): string {
   }
 
   const accounting = report.accounting;
+  if (accounting) {
+    lines.push('');
+    lines.push(
+      `Accounting: ${accounting.acceptedEvents} accepted events, ${accounting.expectedDeliveries} expected deliveries; receiver missing ${accounting.receiverMissing}, duplicated ${accounting.receiverDuplicated}, unexpected ${accounting.receiverUnexpected}; rows missing ${accounting.rowsMissing}, duplicated ${accounting.rowsDuplicated}, not succeeded ${accounting.rowsNotSucceeded}`,
+    );
+    lines.push(
+      accounting.valid
+        ? 'VALID'
+        : 'VOID: the counts above show lost, duplicated or undelivered work',
+    );
+  }
+
+  if (report.waiting) lines.push('', ...formatWaiting(report.waiting));
+  if (report.schedule) lines.push('', ...formatSchedule(report.schedule));
+
   lines.push('');
   lines.push(
-    `Accounting: ${accounting.acceptedEvents} accepted events, ${accounting.expectedDeliveries} expected deliveries; receiver missing ${accounting.receiverMissing}, duplicated ${accounting.receiverDuplicated}, unexpected ${accounting.receiverUnexpected}; rows missing ${accounting.rowsMissing}, duplicated ${accounting.rowsDuplicated}, not succeeded ${accounting.rowsNotSucceeded}`,
-  );
-  lines.push(
-    accounting.valid ? 'VALID' : 'VOID: the counts above show lost, duplicated or undelivered work',
+    report.faults.length === 0
+      ? 'Result: VALID'
+      : `Result: exit status 1: ${report.faults.join('; ')}`,
   );
   for (const note of report.notes) lines.push(`note: ${note}`);
   return lines.join('\n');
+}
+
+// Trees shown in the memory table, in this order, when the stack measured them.
+const MEMORY_COLUMNS = ['worker', 'temporal', 'api', 'postgres'];
+
+function formatWaiting(waiting: WaitingResult): string[] {
+  const lines: string[] = [];
+  lines.push(
+    `Waiting deliveries: ${waiting.targetDeliveries} targeted, ${waiting.published} events at ${round(waiting.offeredEventsPerSecond)} events/s over ${waiting.publishSeconds} s, fan-out ${waiting.fanOut}; attempt 1 fails, attempt 2 succeeds`,
+  );
+  lines.push(
+    `  publishing: ${waiting.accepted} accepted (${round(waiting.acceptedEventsPerSecond)} events/s), ${waiting.notAccepted} not accepted, ${waiting.skipped} skipped`,
+  );
+  lines.push(
+    `  creation: delivery rows at ${round(waiting.createdDeliveriesPerSecond)}/s, first attempts at ${round(waiting.firstAttemptsPerSecond)}/s; peak ${waiting.peakWaiting} waiting at once (at ${round(waiting.peakWaitingAtSeconds, 0)} s)`,
+  );
+
+  const columns = MEMORY_COLUMNS.filter((name) => name in (waiting.samples[0]?.rssMiB ?? {}));
+  lines.push('  memory (RSS MiB of each process tree):');
+  lines.push(
+    `    ${'sample'.padEnd(10)}${'at s'.padStart(7)}${'waiting'.padStart(9)}${'created'.padStart(9)}${'succeeded'.padStart(11)}${columns.map((name) => name.padStart(10)).join('')}`,
+  );
+  const row = (label: string, sample: WaitingSample | null | undefined) => {
+    if (!sample) return `    ${label.padEnd(10)}  not reached`;
+    return `    ${label.padEnd(10)}${round(sample.atSeconds, 0).padStart(7)}${String(sample.waiting).padStart(9)}${String(sample.created).padStart(9)}${String(sample.succeeded).padStart(11)}${columns.map((name) => round(sample.rssMiB[name], 0).padStart(10)).join('')}`;
+  };
+  lines.push(row('start', waiting.samples[0]));
+  for (const { milestone, sample } of waiting.memoryMilestones) {
+    lines.push(row(`>= ${milestone}`, sample));
+  }
+  lines.push(
+    row(
+      'peak',
+      waiting.samples.find((sample) => sample.atSeconds === waiting.peakWaitingAtSeconds),
+    ),
+  );
+  lines.push(row('end', waiting.samples.at(-1)));
+
+  const lag = waiting.lagMs;
+  lines.push(
+    `  attempt 2 after its due time: p50 / p95 / p99 / max ${round(lag.p50, 0)} / ${round(lag.p95, 0)} / ${round(lag.p99, 0)} / ${round(lag.max, 0)} ms (n=${lag.count}; at most ${waiting.maxDueWithinMinute} due within one minute; ${waiting.dueTimesFromReceiver} due times from the receiver)`,
+  );
+  if (!waiting.completed) {
+    lines.push('  gave up waiting: requests stopped arriving before every attempt 2 had arrived');
+  }
+  lines.push(...formatWaitingAccounting(waiting.accounting));
+  return lines;
+}
+
+function formatWaitingAccounting(accounting: WaitingAccounting): string[] {
+  return [
+    `  Accounting: ${accounting.acceptedEvents} accepted events, ${accounting.expectedDeliveries} expected deliveries; receiver missing ${accounting.receiverMissing}, duplicated ${accounting.receiverDuplicated}, unexpected ${accounting.receiverUnexpected}; rows missing ${accounting.rowsMissing}, duplicated ${accounting.rowsDuplicated}, not succeeded ${accounting.rowsNotSucceeded}, without exactly attempts 1 (failed) and 2 (succeeded) ${accounting.rowsWrongAttempts}`,
+    accounting.valid
+      ? '  VALID'
+      : '  VOID: the counts above show lost, duplicated or unfinished deliveries',
+  ];
+}
+
+function formatSchedule(schedule: ScheduleResult): string[] {
+  const lines = [`Time-skipped schedule: ${schedule.command}`];
+  schedule.runs.forEach((run, index) => {
+    const tests = run.tests.map((test) => `${round(test.seconds, 2)} s "${test.name}"`).join(', ');
+    lines.push(
+      `  run ${index + 1}: command ${round(run.wallSeconds, 1)} s wall, test file ${round(run.fileSeconds, 1)} s in jest, ${tests || 'no test ran'}`,
+    );
+  });
+  if (schedule.failed) {
+    lines.push(`  FAILED: ${schedule.failure}`);
+    lines.push('  output tail:');
+    for (const line of (schedule.outputTail ?? '').split('\n')) lines.push(`    ${line}`);
+  }
+  return lines;
 }

@@ -74,6 +74,7 @@ async function startInto(stops: Stop[], stopAll: Stop): Promise<BenchStack> {
     PORT: String(apiPort),
     ALLOW_HTTP_ENDPOINTS: 'true',
     ALLOW_LOOPBACK_ENDPOINTS: 'true',
+    API_WORKER: process.env.API_WORKER ?? 'true',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
   };
 

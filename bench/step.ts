@@ -101,7 +101,10 @@ export async function runStep(
   if (drainMs !== null && drainMs > context.drainGraceMs) {
     shortfalls.push(`backlog took ${Math.round(drainMs)} ms to drain`);
   }
-  if (secondHalfDeliveriesPerSecond < 0.9 * offeredDeliveriesPerSecond) {
+  // One event's deliveries of slack: at a few events per second the window's edges cut whole
+  // events, so the count can fall short by one event's fan-out without any backlog.
+  const slack = site.endpointIds.length;
+  if (inSecondHalf.length + slack < 0.9 * offeredDeliveriesPerSecond * halfSeconds) {
     shortfalls.push(
       `second-half rate ${secondHalfDeliveriesPerSecond.toFixed(1)}/s below 90 % of offered`,
     );
