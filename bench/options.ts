@@ -1,3 +1,5 @@
+import { chooseFailedAttempts, MAX_FAILED_ATTEMPTS, maxWaitingDeliveries } from './waiting-plan';
+
 /** Parts of the benchmark, in the order they are listed and reported. */
 export const BENCH_PARTS = ['raw', 'fanout1', 'fanout10', 'waiting', 'schedule'] as const;
 
@@ -28,12 +30,17 @@ export interface BenchOptions {
   maxDrainMs: number;
   /** Delivery workflows whose history is fetched to count events. */
   historySample: number;
-  /** Deliveries that the waiting part puts to sleep in their retry schedule, a multiple of 10. */
+  /**
+   * Deliveries that the waiting part puts to sleep in their retry schedule at once, a multiple of
+   * 10. It sets how many attempts fail on purpose: the fewest, up to 3, whose retry delays add up
+   * to at least the time it takes to publish them (see bench/waiting-plan.ts).
+   */
   waitingDeliveries: number;
   /**
-   * Events per second that the waiting part publishes, each making 10 deliveries. It stays below
-   * the sustained maximum, so that retries fall due at the rate deliveries were created and the
-   * lag measures the wake-up of sleeping workflows, not a backlog of first attempts.
+   * Events per second that the waiting part publishes, each making 10 deliveries. Each attempt
+   * number then falls due as a wave at the same rate, and waves overlap, so two waves must stay
+   * below the sustained maximum. Then the lag measures the wake-up of sleeping workflows, not a
+   * backlog of attempts.
    */
   waitingEventsPerSecond: number;
   /** Runs of the time-skipped schedule test, one after the other. */
@@ -55,8 +62,12 @@ const FULL: Sizes = {
   drainGraceMs: 3_000,
   maxDrainMs: 60_000,
   historySample: 10,
+  // 30 deliveries/s, so 60 attempts/s fall due where two waves of attempts overlap. 10,000
+  // deliveries then fail two attempts each and take about 12 minutes.
+  // NOTE: 50,000 fail three attempts and take about an hour, but attempts 1 to 3 then overlap at
+  // 90/s for about 22 minutes, which may exceed what the stack sustains and delay those attempts.
   waitingDeliveries: 10_000,
-  waitingEventsPerSecond: 5,
+  waitingEventsPerSecond: 3,
   scheduleRuns: 2,
 };
 
@@ -71,6 +82,8 @@ const QUICK: Sizes = {
   drainGraceMs: 3_000,
   maxDrainMs: 20_000,
   historySample: 3,
+  // 200 deliveries in 5 s fail only attempt 1, so the last one falls due about 65 s after
+  // publishing starts.
   waitingDeliveries: 200,
   waitingEventsPerSecond: 4,
   scheduleRuns: 2,
@@ -104,12 +117,22 @@ export function parseOptions(argv: string[]): BenchOptions {
   }
 
   const sizes = quick ? QUICK : FULL;
+  if (waitingDeliveries !== null) checkWaitingFits(waitingDeliveries, sizes);
   return {
     quick,
     parts,
     ...sizes,
     waitingDeliveries: waitingDeliveries ?? sizes.waitingDeliveries,
   };
+}
+
+/** Rejects a --waiting count too large to wait at once at the mode's publish rate. */
+function checkWaitingFits(deliveries: number, sizes: Sizes): void {
+  const deliveriesPerSecond = sizes.waitingEventsPerSecond * WAITING_FAN_OUT;
+  if (chooseFailedAttempts(deliveries, deliveriesPerSecond) !== null) return;
+  throw new UsageError(
+    `invalid --waiting value ${deliveries}: at ${deliveriesPerSecond} deliveries/s at most ${maxWaitingDeliveries(deliveriesPerSecond)} deliveries wait at once within ${MAX_FAILED_ATTEMPTS} failed attempts each; ${USAGE}`,
+  );
 }
 
 function parseParts(list: string): BenchPart[] {

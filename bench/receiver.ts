@@ -4,22 +4,25 @@ import { performance } from 'node:perf_hooks';
 
 /** A loopback HTTP server that records when each webhook request arrived. */
 export interface BenchReceiver {
-  /** Base URL, to which endpoints append `/<endpoint id>` or `/fail-once/<endpoint id>`. */
+  /**
+   * Base URL, to which endpoints append `/<endpoint id>`, or `/fail-until/<F>/<endpoint id>` to
+   * fail attempts 1 to F (see `failingEndpointsUrl`).
+   */
   url: string;
   /**
-   * Arrival times (performance.now(), ms) of requests outside the fail-once path, which all get a
+   * Arrival times (performance.now(), ms) of requests outside the fail-until path, which all get a
    * 200, keyed by `arrivalKey(endpointId, eventId)`.
    */
   arrivals: Map<string, number[]>;
-  /** Requests to the fail-once path in arrival order, keyed by `arrivalKey(endpointId, eventId)`. */
-  failOnceArrivals: Map<string, AttemptArrival[]>;
+  /** Requests to the fail-until path in arrival order, keyed by `arrivalKey(endpointId, eventId)`. */
+  failingArrivals: Map<string, AttemptArrival[]>;
   /** Arrival times (performance.now(), ms) of every request in order, for rates over a window. */
   timeline: number[];
   close(): Promise<void>;
 }
 
 /**
- * One request to the fail-once path. Times are wall-clock ms (Date.now()), because they are
+ * One request to the fail-until path. Times are wall-clock ms (Date.now()), because they are
  * compared with due times that the worker computed from its own Date and stored in PostgreSQL.
  */
 export interface AttemptArrival {
@@ -31,10 +34,18 @@ export interface AttemptArrival {
 }
 
 /**
- * Path prefix of endpoints that fail their first attempt: a request with `X-Postion-Attempt: 1`
- * gets a 500 and any later attempt a 200, so every delivery sleeps once in its retry schedule.
+ * Path prefix of endpoints that fail on purpose. On `/fail-until/<F>/<endpoint id>` a request whose
+ * `X-Postion-Attempt` is 1 to F gets a 500 and any other request a 200, so every delivery sleeps
+ * F times in its retry schedule and succeeds on attempt F + 1.
  */
-export const FAIL_ONCE_PATH = '/fail-once';
+const FAIL_UNTIL_PATH = '/fail-until';
+
+const FAIL_UNTIL_PATTERN = /^\/fail-until\/(\d+)\/([^/?]+)$/;
+
+/** Returns the URL to which `createBenchSite` appends endpoint ids to fail attempts 1 to F. */
+export function failingEndpointsUrl(receiverUrl: string, failedAttempts: number): string {
+  return `${receiverUrl}${FAIL_UNTIL_PATH}/${failedAttempts}`;
+}
 
 /** Returns the key of one event's request to one endpoint in `BenchReceiver.arrivals`. */
 export function arrivalKey(endpointId: string, eventId: string): string {
@@ -44,19 +55,19 @@ export function arrivalKey(endpointId: string, eventId: string): string {
 /**
  * Starts the receiver on 127.0.0.1. The arrival time is taken when Node has parsed the request
  * headers, the closest a node:http server gets to the first byte. It responds after reading the
- * body, with a 200 except to first attempts on the fail-once path, and checks no signature, so
- * that its own cost stays small.
+ * body, with a 200 except to the attempts that the fail-until path fails, and checks no
+ * signature, so that its own cost stays small.
  */
 export async function startBenchReceiver(): Promise<BenchReceiver> {
   const arrivals = new Map<string, number[]>();
-  const failOnceArrivals = new Map<string, AttemptArrival[]>();
+  const failingArrivals = new Map<string, AttemptArrival[]>();
   const timeline: number[] = [];
 
   const server = createServer((req, res) => {
     const arrivedAt = performance.now();
     timeline.push(arrivedAt);
-    if (req.url?.startsWith(`${FAIL_ONCE_PATH}/`)) {
-      failFirstAttempt(req, res, failOnceArrivals);
+    if (req.url?.startsWith(`${FAIL_UNTIL_PATH}/`)) {
+      failUntilAttempt(req, res, failingArrivals);
       return;
     }
 
@@ -83,7 +94,7 @@ export async function startBenchReceiver(): Promise<BenchReceiver> {
   return {
     url: `http://127.0.0.1:${port}`,
     arrivals,
-    failOnceArrivals,
+    failingArrivals,
     timeline,
     close: async () => {
       server.closeAllConnections();
@@ -92,30 +103,40 @@ export async function startBenchReceiver(): Promise<BenchReceiver> {
   };
 }
 
-function failFirstAttempt(
+function failUntilAttempt(
   req: IncomingMessage,
   res: ServerResponse,
-  failOnceArrivals: Map<string, AttemptArrival[]>,
+  failingArrivals: Map<string, AttemptArrival[]>,
 ): void {
+  const match = FAIL_UNTIL_PATTERN.exec(req.url ?? '');
+  if (!match) {
+    // Only the benchmark's own endpoints use this path, so a mismatch is a bug in the benchmark.
+    req.resume();
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end(`invalid path ${req.url}: expected ${FAIL_UNTIL_PATH}/<F>/<endpoint id>`);
+    return;
+  }
+  const failedAttempts = Number(match[1]);
+  const endpointId = match[2]!;
   const arrival: AttemptArrival = {
     attemptNumber: parseAttemptNumber(req.headers['x-postion-attempt']),
     arrivedAt: Date.now(),
     respondedAt: null,
   };
-  const endpointId = (req.url ?? '').slice(FAIL_ONCE_PATH.length + 1);
   const key = arrivalKey(endpointId, String(req.headers['x-postion-event-id'] ?? ''));
-  const list = failOnceArrivals.get(key);
+  const list = failingArrivals.get(key);
   if (list) list.push(arrival);
-  else failOnceArrivals.set(key, [arrival]);
+  else failingArrivals.set(key, [arrival]);
 
   res.once('finish', () => {
     arrival.respondedAt = Date.now();
   });
   req.resume();
   req.once('end', () => {
-    const failed = arrival.attemptNumber === 1;
+    const attempt = arrival.attemptNumber;
+    const failed = attempt !== null && attempt >= 1 && attempt <= failedAttempts;
     res.writeHead(failed ? 500 : 200, { 'content-type': 'text/plain' });
-    res.end(failed ? 'first attempt fails on purpose' : 'ok');
+    res.end(failed ? `attempt ${attempt} fails on purpose` : 'ok');
   });
 }
 

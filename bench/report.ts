@@ -9,6 +9,7 @@ import type { ScheduleResult } from './schedule';
 import type { StepResult } from './step';
 import type { WaitingAccounting } from './waiting-accounting';
 import type { WaitingResult } from './waiting';
+import { describeAttempts } from './waiting-plan';
 import type { WaitingSample } from './waiting-sampler';
 
 /** Results of one fan-out: its ramp, its sustained maximum and the latency runs below it. */
@@ -159,15 +160,22 @@ export function formatReport(report: BenchReport): string {
 const MEMORY_COLUMNS = ['worker', 'temporal', 'api', 'postgres'];
 
 function formatWaiting(waiting: WaitingResult): string[] {
+  const { plan } = waiting;
   const lines: string[] = [];
   lines.push(
-    `Waiting deliveries: ${waiting.targetDeliveries} targeted, ${waiting.published} events at ${round(waiting.offeredEventsPerSecond)} events/s over ${waiting.publishSeconds} s, fan-out ${waiting.fanOut}; attempt 1 fails, attempt 2 succeeds`,
+    `Waiting deliveries: ${waiting.targetDeliveries} targeted, ${waiting.published} events at ${round(waiting.offeredEventsPerSecond)} events/s over ${round(waiting.publishSeconds, 0)} s, fan-out ${waiting.fanOut}; F = ${plan.failedAttempts}: ${describeAttempts(plan.failedAttempts)}`,
+  );
+  lines.push(
+    `  plan (s after publishing starts): all ${plan.deliveries} wait at once from ${round(plan.allWaitingFromSeconds, 0)} to ${round(plan.allWaitingUntilSeconds, 0)} s; attempt ${plan.finalAttempt} falls due from ${round(plan.allWaitingUntilSeconds, 0)} to ${round(plan.allWaitingUntilSeconds + plan.publishSeconds, 0)} s; up to ${round(plan.peakAttemptsPerSecond, 0)} attempts/s where waves overlap`,
   );
   lines.push(
     `  publishing: ${waiting.accepted} accepted (${round(waiting.acceptedEventsPerSecond)} events/s), ${waiting.notAccepted} not accepted, ${waiting.skipped} skipped`,
   );
   lines.push(
-    `  creation: delivery rows at ${round(waiting.createdDeliveriesPerSecond)}/s, first attempts at ${round(waiting.firstAttemptsPerSecond)}/s; peak ${waiting.peakWaiting} waiting at once (at ${round(waiting.peakWaitingAtSeconds, 0)} s)`,
+    `  creation: delivery rows at ${round(waiting.createdDeliveriesPerSecond)}/s, first attempts at ${round(waiting.firstAttemptsPerSecond)}/s`,
+  );
+  lines.push(
+    `  peak: ${waiting.peakWaiting} waiting at once, first sampled at ${round(waiting.peakWaitingAtSeconds, 0)} s and last at ${round(waiting.peakWaitingUntilSeconds, 0)} s after publishing starts`,
   );
 
   const columns = MEMORY_COLUMNS.filter((name) => name in (waiting.samples[0]?.rssMiB ?? {}));
@@ -193,18 +201,22 @@ function formatWaiting(waiting: WaitingResult): string[] {
 
   const lag = waiting.lagMs;
   lines.push(
-    `  attempt 2 after its due time: p50 / p95 / p99 / max ${round(lag.p50, 0)} / ${round(lag.p95, 0)} / ${round(lag.p99, 0)} / ${round(lag.max, 0)} ms (n=${lag.count}; at most ${waiting.maxDueWithinMinute} due within one minute; ${waiting.dueTimesFromReceiver} due times from the receiver)`,
+    `  final attempt ${plan.finalAttempt} after its due time: p50 / p95 / p99 / max ${round(lag.p50, 0)} / ${round(lag.p95, 0)} / ${round(lag.p99, 0)} / ${round(lag.max, 0)} ms (n=${lag.count}; at most ${waiting.maxDueWithinMinute} due within one minute; ${waiting.dueTimesFromReceiver} due times from the receiver)`,
   );
   if (!waiting.completed) {
-    lines.push('  gave up waiting: requests stopped arriving before every attempt 2 had arrived');
+    lines.push(
+      `  gave up waiting: requests stopped arriving before every attempt ${plan.finalAttempt} had arrived`,
+    );
   }
   lines.push(...formatWaitingAccounting(waiting.accounting));
   return lines;
 }
 
 function formatWaitingAccounting(accounting: WaitingAccounting): string[] {
+  const failed = accounting.failedAttempts;
+  const failedRange = failed === 1 ? 'attempt 1' : `attempts 1 to ${failed}`;
   return [
-    `  Accounting: ${accounting.acceptedEvents} accepted events, ${accounting.expectedDeliveries} expected deliveries; receiver missing ${accounting.receiverMissing}, duplicated ${accounting.receiverDuplicated}, unexpected ${accounting.receiverUnexpected}; rows missing ${accounting.rowsMissing}, duplicated ${accounting.rowsDuplicated}, not succeeded ${accounting.rowsNotSucceeded}, without exactly attempts 1 (failed) and 2 (succeeded) ${accounting.rowsWrongAttempts}`,
+    `  Accounting: ${accounting.acceptedEvents} accepted events, ${accounting.expectedDeliveries} expected deliveries; receiver missing ${accounting.receiverMissing}, duplicated ${accounting.receiverDuplicated}, unexpected ${accounting.receiverUnexpected}; rows missing ${accounting.rowsMissing}, duplicated ${accounting.rowsDuplicated}, not succeeded ${accounting.rowsNotSucceeded}, without exactly ${failedRange} (failed) and ${failed + 1} (succeeded) ${accounting.rowsWrongAttempts}`,
     accounting.valid
       ? '  VALID'
       : '  VOID: the counts above show lost, duplicated or unfinished deliveries',

@@ -24,6 +24,7 @@ import { formatReport, writeReport, type BenchReport, type FanOutResult } from '
 import { measureScheduleTest } from './schedule';
 import { runStep, type StepContext } from './step';
 import { measureWaitingDeliveries } from './waiting';
+import { describeWaitingOverlaps, planWaiting } from './waiting-plan';
 
 const LATENCY_FRACTIONS = [0.5, 0.8];
 // The worker writes each row after its request, so the accounting waits up to this for the last ones.
@@ -170,6 +171,17 @@ async function measureDelivery(run: StackRun): Promise<void> {
 /** Measures the waiting part into `report`. */
 async function measureWaiting(run: StackRun): Promise<void> {
   const { options, stack, receiver, pool, report } = run;
+  const plan = planWaiting(
+    options.waitingDeliveries,
+    options.waitingEventsPerSecond * WAITING_FAN_OUT,
+  );
+  // The fan-out 10 ramp, when it ran before, measured how many deliveries/s this stack sustains.
+  const ramp = report.fanOuts.find((result) => result.fanOut === WAITING_FAN_OUT);
+  const notes = describeWaitingOverlaps(plan, ramp?.sustainedDeliveriesPerSecond ?? null);
+  for (const note of notes) {
+    log(note);
+    report.notes.push(note);
+  }
   const api = new HttpPool(stack.apiUrl, { connections: 64 });
   try {
     report.waiting = await measureWaitingDeliveries(
@@ -182,8 +194,7 @@ async function measureWaiting(run: StackRun): Promise<void> {
         settleMs: ACCOUNTING_SETTLE_MS,
         log,
       },
-      options.waitingDeliveries,
-      options.waitingDeliveries / WAITING_FAN_OUT / options.waitingEventsPerSecond,
+      plan,
     );
   } finally {
     await api.close();

@@ -10,7 +10,7 @@ export interface WaitingSample {
   atSeconds: number;
   /** Delivery rows of the site so far. */
   created: number;
-  /** Deliveries whose attempt 1 failed and whose attempt 2 has not succeeded yet. */
+  /** Deliveries with at least one failed attempt that have not finished yet. */
   waiting: number;
   succeeded: number;
   /** Resident memory of each process tree of the stack, in MiB. */
@@ -21,9 +21,10 @@ export interface WaitingSample {
 export interface WaitingSampler {
   samples: WaitingSample[];
   /**
-   * Due time of attempt 2 (wall-clock ms) by `arrivalKey(endpointId, eventId)`, read from
-   * `deliveries.next_attempt_at` while each delivery waits. The worker clears that column when
-   * attempt 2 succeeds, so it can only be read during the wait.
+   * Due time of the final attempt (wall-clock ms) by `arrivalKey(endpointId, eventId)`, read from
+   * `deliveries.next_attempt_at` while each delivery waits after its last failed attempt. The
+   * worker overwrites that column after every attempt and clears it when the final one succeeds,
+   * so it can only be read during that last wait.
    */
   dueTimes: Map<string, number>;
   /** Takes a last sample and stops. Rethrows the error that stopped the sampler early, if any. */
@@ -34,12 +35,16 @@ export interface WaitingSampler {
 // goes back this far before the previous one, so a row that commits late is still read once.
 const COMMIT_MARGIN_MS = 30_000;
 
-/** Starts sampling the deliveries of `siteId` and the memory of `pids` every `intervalMs`. */
+/**
+ * Starts sampling the deliveries of `siteId` and the memory of `pids` every `intervalMs`. The
+ * deliveries fail attempts 1 to `failedAttempts`, after which the due times are read.
+ */
 export function startWaitingSampler(
   pool: Pool,
   siteId: string,
   pids: Record<string, number>,
   intervalMs: number,
+  failedAttempts: number,
 ): WaitingSampler {
   const samples: WaitingSample[] = [];
   const dueTimes = new Map<string, number>();
@@ -51,7 +56,7 @@ export function startWaitingSampler(
   const takeSample = async () => {
     const rssMiB = rssMiBOfTrees(pids);
     const counts = await countDeliveries(pool, siteId);
-    updatedSince = await readDueTimes(pool, siteId, updatedSince, dueTimes);
+    updatedSince = await readDueTimes(pool, siteId, failedAttempts, updatedSince, dueTimes);
     samples.push({ atSeconds: (performance.now() - startedAt) / 1_000, ...counts, rssMiB });
   };
 
@@ -81,12 +86,12 @@ async function countDeliveries(
   pool: Pool,
   siteId: string,
 ): Promise<Pick<WaitingSample, 'created' | 'waiting' | 'succeeded'>> {
-  // A delivery waits from its failed attempt 1 until attempt 2 succeeds. attempt_count covers a
-  // worker that would record the wait without the 'retrying' status.
+  // A delivery waits from its first failed attempt (attempt_count counts recorded attempts) until
+  // it succeeds, fails for good or is cancelled. The worker marks the wait 'retrying'.
   const { rows } = await pool.query<{ created: number; waiting: number; succeeded: number }>(
     `SELECT count(*)::int AS created,
-            count(*) FILTER (WHERE status = 'retrying'
-                               OR (attempt_count = 1 AND status <> 'succeeded'))::int AS waiting,
+            count(*) FILTER (WHERE attempt_count >= 1
+                               AND status IN ('pending', 'retrying'))::int AS waiting,
             count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded
      FROM deliveries WHERE site_id = $1 AND redelivery_of IS NULL`,
     [siteId],
@@ -95,12 +100,14 @@ async function countDeliveries(
 }
 
 /**
- * Adds the due times of deliveries updated since `updatedSince` (PostgreSQL clock, or null for all)
- * to `dueTimes`, and returns the bound for the next read.
+ * Stores in `dueTimes` the next_attempt_at of deliveries that have made `failedAttempts` attempts
+ * and were updated since `updatedSince` (PostgreSQL clock, or null for all), and returns the bound
+ * for the next read.
  */
 async function readDueTimes(
   pool: Pool,
   siteId: string,
+  failedAttempts: number,
   updatedSince: Date | null,
   dueTimes: Map<string, number>,
 ): Promise<Date> {
@@ -113,13 +120,14 @@ async function readDueTimes(
     next_attempt_at: Date;
   }>(
     `SELECT endpoint_id, event_id, next_attempt_at FROM deliveries
-     WHERE site_id = $1 AND redelivery_of IS NULL AND attempt_count = 1
-       AND next_attempt_at IS NOT NULL AND ($2::timestamptz IS NULL OR updated_at >= $2)`,
-    [siteId, updatedSince],
+     WHERE site_id = $1 AND redelivery_of IS NULL AND attempt_count = $2
+       AND next_attempt_at IS NOT NULL AND ($3::timestamptz IS NULL OR updated_at >= $3)`,
+    [siteId, failedAttempts, updatedSince],
   );
+  // Only rows after the last failed attempt are read, so an earlier attempt's due time never
+  // enters. The latest read wins in case the worker recorded that attempt again.
   for (const row of rows) {
-    const key = arrivalKey(row.endpoint_id, row.event_id);
-    if (!dueTimes.has(key)) dueTimes.set(key, row.next_attempt_at.getTime());
+    dueTimes.set(arrivalKey(row.endpoint_id, row.event_id), row.next_attempt_at.getTime());
   }
   return new Date(clock[0]!.now.getTime() - COMMIT_MARGIN_MS);
 }

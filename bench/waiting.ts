@@ -7,8 +7,9 @@ import { createBenchSite } from './fixtures';
 import { WAITING_FAN_OUT } from './options';
 import { percentiles, type Percentiles } from './percentiles';
 import { publishAtRate, type PublishRun } from './publisher';
-import { arrivalKey, FAIL_ONCE_PATH, type BenchReceiver } from './receiver';
+import { arrivalKey, failingEndpointsUrl, type BenchReceiver } from './receiver';
 import { accountWaitingDeliveries, type WaitingAccounting } from './waiting-accounting';
+import { describeAttempts, type WaitingPlan } from './waiting-plan';
 import { startWaitingSampler, type WaitingSample } from './waiting-sampler';
 
 /** Everything the waiting part needs from the run. */
@@ -31,6 +32,8 @@ export interface MemoryMilestone {
 
 /** Figures of the waiting part. */
 export interface WaitingResult {
+  /** Failed attempts, final attempt and expected timing, from the targeted deliveries. */
+  plan: WaitingPlan;
   targetDeliveries: number;
   fanOut: number;
   offeredEventsPerSecond: number;
@@ -47,14 +50,16 @@ export interface WaitingResult {
   firstAttemptsPerSecond: number | null;
   /** Maximum number of deliveries waiting at once, from the sampled delivery rows. */
   peakWaiting: number;
+  /** First and last sample that counted `peakWaiting`, in seconds since publishing started. */
   peakWaitingAtSeconds: number | null;
-  /** Maximum number of attempt-2 due times within any 60-second window. */
+  peakWaitingUntilSeconds: number | null;
+  /** Maximum number of final-attempt due times within any 60-second window. */
   maxDueWithinMinute: number;
-  /** Arrival of attempt 2 at the receiver minus its due time, in ms. */
+  /** Arrival of the final attempt at the receiver minus its due time, in ms. */
   lagMs: Percentiles;
   /** Deliveries whose due time came from the receiver because next_attempt_at was not read. */
   dueTimesFromReceiver: number;
-  /** Whether every delivery's attempt 2 arrived before the wait gave up. */
+  /** Whether every delivery's final attempt arrived before the wait gave up. */
   completed: boolean;
   /** From the first publish to the last sample, in seconds. */
   seconds: number;
@@ -63,32 +68,42 @@ export interface WaitingResult {
   accounting: WaitingAccounting;
 }
 
-const FIRST_RETRY_DELAY_MS = retryDelayAfter(1)!;
 const SAMPLE_INTERVAL_MS = 2_000;
-// Between the last attempt 1 and the first attempt 2 nothing arrives for up to the first retry
-// delay, so the wait gives up only after a silence a minute longer than that.
-const STALL_MS = FIRST_RETRY_DELAY_MS + 60_000;
 const MINUTE_MS = 60_000;
 
 /**
- * Puts `deliveries` deliveries to sleep in their retry schedule at once: events published at a
- * fixed rate over `publishSeconds` to a site whose endpoints fail attempt 1, then waits for every
- * attempt 2. Samples memory and waiting counts throughout, and measures how late attempt 2 fired.
+ * Puts `plan.deliveries` deliveries to sleep in their retry schedule at once: events published at
+ * a fixed rate to a site whose endpoints fail attempts 1 to F, then waits for every final attempt
+ * F + 1. Samples memory and waiting counts throughout, and measures how late the final attempt
+ * fired.
  */
 export async function measureWaitingDeliveries(
   context: WaitingContext,
-  deliveries: number,
-  publishSeconds: number,
+  plan: WaitingPlan,
 ): Promise<WaitingResult> {
   const { receiver, pool } = context;
-  const site = await createBenchSite(pool, `${receiver.url}${FAIL_ONCE_PATH}`, WAITING_FAN_OUT);
+  const { deliveries, publishSeconds, failedAttempts, finalAttempt } = plan;
+  const site = await createBenchSite(
+    pool,
+    failingEndpointsUrl(receiver.url, failedAttempts),
+    WAITING_FAN_OUT,
+  );
   const events = deliveries / WAITING_FAN_OUT;
   const rate = events / publishSeconds;
 
-  const sampler = startWaitingSampler(pool, site.siteId, context.pids, SAMPLE_INTERVAL_MS);
+  const sampler = startWaitingSampler(
+    pool,
+    site.siteId,
+    context.pids,
+    SAMPLE_INTERVAL_MS,
+    failedAttempts,
+  );
   const began = performance.now();
   context.log(
-    `waiting: ${events} events at ${rate.toFixed(1)} events/s, fan-out ${WAITING_FAN_OUT}`,
+    `waiting: ${events} events at ${rate.toFixed(1)} events/s, fan-out ${WAITING_FAN_OUT}; ${describeAttempts(failedAttempts)}`,
+  );
+  context.log(
+    `waiting: all ${deliveries} deliveries should wait at once from ${plan.allWaitingFromSeconds.toFixed(0)} s to ${plan.allWaitingUntilSeconds.toFixed(0)} s; the last final attempt falls due at about ${(plan.allWaitingUntilSeconds + publishSeconds).toFixed(0)} s`,
   );
   const run = await publishAtRate(
     context.api,
@@ -104,8 +119,10 @@ export async function measureWaitingDeliveries(
     site.endpointIds.map((endpointId) => arrivalKey(endpointId, eventId)),
   );
 
-  context.log(`waiting: ${keys.length} deliveries accepted; waiting for their attempt 2`);
-  const completed = await waitForSecondAttempts(receiver, keys);
+  context.log(
+    `waiting: ${keys.length} deliveries accepted; waiting for their attempt ${finalAttempt}`,
+  );
+  const completed = await waitForFinalAttempts(receiver, keys, plan);
   await sampler.stop();
   const seconds = (performance.now() - began) / 1_000;
 
@@ -115,16 +132,26 @@ export async function measureWaitingDeliveries(
     receiver,
     site,
     acceptedEventIds,
+    failedAttempts,
     context.settleMs,
   );
   const rates = await readCreationRates(pool, site.siteId);
-  const { lags, dueTimes, fromReceiver } = lagsOfSecondAttempts(receiver, keys, sampler.dueTimes);
+  const { lags, dueTimes, fromReceiver } = lagsOfFinalAttempts(
+    receiver,
+    keys,
+    sampler.dueTimes,
+    failedAttempts,
+  );
   const peak = sampler.samples.reduce<WaitingSample | null>(
     (best, sample) => (best === null || sample.waiting > best.waiting ? sample : best),
     null,
   );
+  const lastAtPeak = [...sampler.samples]
+    .reverse()
+    .find((sample) => sample.waiting === peak?.waiting);
 
   return {
+    plan,
     targetDeliveries: deliveries,
     fanOut: WAITING_FAN_OUT,
     offeredEventsPerSecond: rate,
@@ -137,6 +164,7 @@ export async function measureWaitingDeliveries(
     ...rates,
     peakWaiting: peak?.waiting ?? 0,
     peakWaitingAtSeconds: peak?.atSeconds ?? null,
+    peakWaitingUntilSeconds: lastAtPeak?.atSeconds ?? null,
     maxDueWithinMinute: maxWithinWindow(dueTimes, MINUTE_MS),
     lagMs: percentiles(lags),
     dueTimesFromReceiver: fromReceiver,
@@ -151,60 +179,76 @@ export async function measureWaitingDeliveries(
   };
 }
 
-/** Waits until every key has a request for attempt 2. Returns false if requests stop first. */
-async function waitForSecondAttempts(receiver: BenchReceiver, keys: string[]): Promise<boolean> {
+/**
+ * Waits until every key has a request for the final attempt. Returns false if requests stop
+ * first.
+ */
+async function waitForFinalAttempts(
+  receiver: BenchReceiver,
+  keys: string[],
+  plan: WaitingPlan,
+): Promise<boolean> {
+  // Between two waves of attempts nothing may arrive for up to the longest retry delay of the
+  // plan, so the wait gives up only after a silence a minute longer than that.
+  const delaysMs = Array.from({ length: plan.failedAttempts }, (_, index) =>
+    retryDelayAfter(index + 1)!,
+  );
+  const stallMs = Math.max(...delaysMs) + 60_000;
   let requests = -1;
   let lastRequestSeenAt = performance.now();
   for (;;) {
-    const missing = keys.filter((key) => !secondAttemptOf(receiver, key)).length;
+    const missing = keys.filter((key) => !attemptOf(receiver, key, plan.finalAttempt)).length;
     if (missing === 0) return true;
     const total = countRequests(receiver);
     if (total !== requests) {
       requests = total;
       lastRequestSeenAt = performance.now();
-    } else if (performance.now() - lastRequestSeenAt > STALL_MS) {
+    } else if (performance.now() - lastRequestSeenAt > stallMs) {
       return false;
     }
     await delay(500);
   }
 }
 
-function secondAttemptOf(receiver: BenchReceiver, key: string) {
-  return receiver.failOnceArrivals.get(key)?.find((arrival) => arrival.attemptNumber === 2);
+function attemptOf(receiver: BenchReceiver, key: string, attemptNumber: number) {
+  return receiver.failingArrivals
+    .get(key)
+    ?.find((arrival) => arrival.attemptNumber === attemptNumber);
 }
 
 function countRequests(receiver: BenchReceiver): number {
   let total = 0;
-  for (const arrivals of receiver.failOnceArrivals.values()) total += arrivals.length;
+  for (const arrivals of receiver.failingArrivals.values()) total += arrivals.length;
   return total;
 }
 
 /**
- * Returns attempt 2's lateness for each key. The due time is `deliveries.next_attempt_at`, which
- * the worker sets to the end of the failed attempt 1 plus the first retry delay. When the sampler
- * missed it, the receiver's response to attempt 1 plus that delay is used instead, and counted.
+ * Returns the final attempt's lateness for each key. The due time is `deliveries.next_attempt_at`,
+ * which the worker sets to the end of the last failed attempt, F, plus the retry delay after it.
+ * When the sampler missed it, the receiver's response to attempt F plus that delay is used
+ * instead, and counted.
  */
-function lagsOfSecondAttempts(
+function lagsOfFinalAttempts(
   receiver: BenchReceiver,
   keys: string[],
   recordedDueTimes: Map<string, number>,
+  failedAttempts: number,
 ): { lags: number[]; dueTimes: number[]; fromReceiver: number } {
+  const lastDelayMs = retryDelayAfter(failedAttempts)!;
   const lags: number[] = [];
   const dueTimes: number[] = [];
   let fromReceiver = 0;
   for (const key of keys) {
-    const second = secondAttemptOf(receiver, key);
-    if (!second) continue;
+    const final = attemptOf(receiver, key, failedAttempts + 1);
+    if (!final) continue;
     let due = recordedDueTimes.get(key);
     if (due === undefined) {
-      const first = receiver.failOnceArrivals
-        .get(key)
-        ?.find((arrival) => arrival.attemptNumber === 1);
-      if (!first?.respondedAt) continue;
-      due = first.respondedAt + FIRST_RETRY_DELAY_MS;
+      const lastFailed = attemptOf(receiver, key, failedAttempts);
+      if (!lastFailed?.respondedAt) continue;
+      due = lastFailed.respondedAt + lastDelayMs;
       fromReceiver++;
     }
-    lags.push(second.arrivedAt - due);
+    lags.push(final.arrivedAt - due);
     dueTimes.push(due);
   }
   return { lags, dueTimes, fromReceiver };
