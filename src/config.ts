@@ -25,6 +25,14 @@ const configSchema = z.object({
   ALLOW_LOOPBACK_ENDPOINTS: booleanFlag.default(false),
   DELIVERY_SEARCH_ATTRIBUTES: booleanFlag.default(true),
   API_WORKER: booleanFlag.default(false),
+  // A delivery workflow sleeps a minute or more between its tasks, so keeping it cached saves only
+  // a replay of a few events. A small cache keeps a worker's memory flat however many deliveries
+  // wait. The SDK's default here would be about 2,300 workflows, derived from a 4 GiB heap limit.
+  WORKFLOW_CACHE_SIZE: z.coerce
+    .number({ message: 'expected a whole number' })
+    .int({ message: 'expected a whole number' })
+    .min(0, { message: 'must be 0 or more' })
+    .default(500),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -14,6 +14,8 @@ export interface DeliveryWorkerOptions {
   dependencies: ActivityDependencies;
   /** A prebuilt workflow bundle; without one the worker bundles `src/workflows` itself. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Workflows kept in memory between their tasks; the SDK's default when unset. */
+  maxCachedWorkflows?: number;
 }
 
 /** Creates a worker that runs every workflow and activity of the delivery platform. */
@@ -27,6 +29,7 @@ export async function createDeliveryWorker(options: DeliveryWorkerOptions): Prom
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(options.dependencies),
+    maxCachedWorkflows: options.maxCachedWorkflows,
     ...workflowSource,
   });
 }

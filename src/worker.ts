@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     dependencies: activities.dependencies,
+    maxCachedWorkflows: config.WORKFLOW_CACHE_SIZE,
   });
   if (config.ALLOW_LOOPBACK_ENDPOINTS) {
     logger.warn(

@@ -40,6 +40,7 @@ async function connectTemporal(config: Config, pool: Pool, logger: Logger): Prom
     namespace,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     dependencies: activities.dependencies,
+    maxCachedWorkflows: config.WORKFLOW_CACHE_SIZE,
   });
   const running = worker.run();
   return {

@@ -9,11 +9,17 @@ test('defaults fill unset settings', () => {
   expect(config.PORT).toBe(3000);
   expect(config.ALLOW_LOOPBACK_ENDPOINTS).toBe(false);
   expect(config.API_WORKER).toBe(false);
+  expect(config.WORKFLOW_CACHE_SIZE).toBe(500);
   expect(config.PUBLISHER_TOKEN).toBeUndefined();
 });
 
 test('every invalid setting is listed', () => {
-  const env = { PORT: 'eighty', ALLOW_HTTP_ENDPOINTS: 'yes', PUBLISHER_TOKEN: 'short' };
+  const env = {
+    PORT: 'eighty',
+    ALLOW_HTTP_ENDPOINTS: 'yes',
+    PUBLISHER_TOKEN: 'short',
+    WORKFLOW_CACHE_SIZE: '-1',
+  };
 
   let error: unknown;
   try {
@@ -28,6 +34,7 @@ test('every invalid setting is listed', () => {
   expect(problems).toContain('PORT');
   expect(problems).toContain('(got "yes")');
   expect(problems).toContain('PUBLISHER_TOKEN: must be at least 16 characters');
+  expect(problems).toContain('WORKFLOW_CACHE_SIZE: must be 0 or more (got "-1")');
 });
 
 test('secret values stay out of messages', () => {
