@@ -1,7 +1,7 @@
 import { chooseFailedAttempts, MAX_FAILED_ATTEMPTS, maxWaitingDeliveries } from './waiting-plan';
 
 /** Parts of the benchmark, in the order they are listed and reported. */
-export const BENCH_PARTS = ['raw', 'fanout1', 'fanout10', 'waiting', 'schedule'] as const;
+export const BENCH_PARTS = ['raw', 'floor', 'fanout1', 'fanout10', 'waiting', 'schedule'] as const;
 
 /** One part of the benchmark, as named by `--only`. */
 export type BenchPart = (typeof BENCH_PARTS)[number];
@@ -45,6 +45,9 @@ export interface BenchOptions {
   waitingEventsPerSecond: number;
   /** Runs of the time-skipped schedule test, one after the other. */
   scheduleRuns: number;
+  /** Workflows of the floor part, and how many of them run at once. */
+  floorWorkflows: number;
+  floorInFlight: number;
 }
 
 /** Endpoints per event in the waiting part, so it takes one event per 10 deliveries. */
@@ -69,6 +72,8 @@ const FULL: Sizes = {
   waitingDeliveries: 10_000,
   waitingEventsPerSecond: 3,
   scheduleRuns: 2,
+  floorWorkflows: 2_000,
+  floorInFlight: 50,
 };
 
 // Quick mode only proves that every part runs end to end; its figures are not meant to be judged.
@@ -87,6 +92,8 @@ const QUICK: Sizes = {
   waitingDeliveries: 200,
   waitingEventsPerSecond: 4,
   scheduleRuns: 2,
+  floorWorkflows: 100,
+  floorInFlight: 20,
 };
 
 /** An invalid command line; its message names the argument and lists the valid ones. */

@@ -6,6 +6,7 @@ import type { BenchPart } from './options';
 import type { Percentiles } from './percentiles';
 import type { RawCeilingResult } from './raw-ceiling';
 import type { ScheduleResult } from './schedule';
+import type { WorkflowFloorResult } from './workflow-floor';
 import type { StepResult } from './step';
 import type { WaitingAccounting } from './waiting-accounting';
 import type { WaitingResult } from './waiting';
@@ -33,6 +34,7 @@ export interface BenchReport {
   wallSeconds: number;
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string };
   rawCeiling: RawCeilingResult | null;
+  floor: WorkflowFloorResult | null;
   fanOuts: FanOutResult[];
   history: HistoryCost | null;
   /** Accounting of the ramp and latency runs; null when neither fan-out part ran. */
@@ -122,6 +124,8 @@ export function formatReport(report: BenchReport): string {
     }
   }
 
+  if (report.floor) lines.push('', formatFloor(report.floor));
+
   if (report.history) {
     lines.push('');
     const { deliveryWorkflows: delivery, dispatchWorkflows: dispatch } = report.history;
@@ -203,6 +207,10 @@ function formatWaiting(waiting: WaitingResult): string[] {
   lines.push(
     `  final attempt ${plan.finalAttempt} after its due time: p50 / p95 / p99 / max ${round(lag.p50, 0)} / ${round(lag.p95, 0)} / ${round(lag.p99, 0)} / ${round(lag.max, 0)} ms (n=${lag.count}; at most ${waiting.maxDueWithinMinute} due within one minute; ${waiting.dueTimesFromReceiver} due times from the receiver)`,
   );
+  const quiet = waiting.quietLagMs;
+  lines.push(
+    `  of those, due after every earlier attempt had arrived: p50 / p95 / p99 / max ${round(quiet.p50, 0)} / ${round(quiet.p95, 0)} / ${round(quiet.p99, 0)} / ${round(quiet.max, 0)} ms (n=${quiet.count})`,
+  );
   if (!waiting.completed) {
     lines.push(
       `  gave up waiting: requests stopped arriving before every attempt ${plan.finalAttempt} had arrived`,
@@ -221,6 +229,10 @@ function formatWaitingAccounting(accounting: WaitingAccounting): string[] {
       ? '  VALID'
       : '  VOID: the counts above show lost, duplicated or unfinished deliveries',
   ];
+}
+
+function formatFloor(floor: WorkflowFloorResult): string {
+  return `Workflow floor: ${floor.workflows} one-local-activity workflows, ${floor.inFlight} in flight, ${floor.eagerStarts} started eagerly: ${round(floor.workflowsPerSecond)} workflows/s; CPU s per 1,000: temporal ${round(floor.temporalCpuSecondsPer1000, 2)}, benchmark process ${round(floor.clientCpuSecondsPer1000, 2)}`;
 }
 
 function formatSchedule(schedule: ScheduleResult): string[] {

@@ -24,6 +24,7 @@ import { formatReport, writeReport, type BenchReport, type FanOutResult } from '
 import { measureScheduleTest } from './schedule';
 import { runStep, type StepContext } from './step';
 import { measureWaitingDeliveries } from './waiting';
+import { measureWorkflowFloor } from './workflow-floor';
 import { describeWaitingOverlaps, planWaiting } from './waiting-plan';
 
 const LATENCY_FRACTIONS = [0.5, 0.8];
@@ -219,6 +220,17 @@ async function measureOnStack(options: BenchOptions, report: BenchReport): Promi
     pool = createPool(stack.databaseUrl, { max: 4 });
     const run: StackRun = { options, stack, receiver, pool, report };
     await measureDelivery(run);
+    if (options.parts.includes('floor')) {
+      log(
+        `workflow floor: ${options.floorWorkflows} workflows, ${options.floorInFlight} in flight`,
+      );
+      report.floor = await measureWorkflowFloor(
+        stack.temporalAddress,
+        stack.pids.temporal,
+        options.floorWorkflows,
+        options.floorInFlight,
+      );
+    }
     if (options.parts.includes('waiting')) {
       await measureWaiting(run);
     }
@@ -245,7 +257,7 @@ function faultsOf(report: BenchReport): string[] {
   return faults;
 }
 
-const STACK_PARTS: BenchPart[] = ['raw', 'fanout1', 'fanout10', 'waiting'];
+const STACK_PARTS: BenchPart[] = ['raw', 'floor', 'fanout1', 'fanout10', 'waiting'];
 
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
@@ -262,6 +274,7 @@ async function main(): Promise<number> {
       node: process.version,
     },
     rawCeiling: null,
+    floor: null,
     fanOuts: [],
     history: null,
     accounting: null,

@@ -57,6 +57,11 @@ export interface WaitingResult {
   maxDueWithinMinute: number;
   /** Arrival of the final attempt at the receiver minus its due time, in ms. */
   lagMs: Percentiles;
+  /**
+   * Lag of the final attempts that fell due after the last earlier attempt had arrived: timers
+   * firing with no other attempts to compete with.
+   */
+  quietLagMs: Percentiles;
   /** Deliveries whose due time came from the receiver because next_attempt_at was not read. */
   dueTimesFromReceiver: number;
   /** Whether every delivery's final attempt arrived before the wait gave up. */
@@ -167,6 +172,7 @@ export async function measureWaitingDeliveries(
     peakWaitingUntilSeconds: lastAtPeak?.atSeconds ?? null,
     maxDueWithinMinute: maxWithinWindow(dueTimes, MINUTE_MS),
     lagMs: percentiles(lags),
+    quietLagMs: percentiles(quietLags(receiver, keys, lags, dueTimes, failedAttempts)),
     dueTimesFromReceiver: fromReceiver,
     completed,
     seconds,
@@ -252,6 +258,24 @@ function lagsOfFinalAttempts(
     dueTimes.push(due);
   }
   return { lags, dueTimes, fromReceiver };
+}
+
+/** Returns the lags whose due time came after every request for attempts 1 to F had arrived. */
+function quietLags(
+  receiver: BenchReceiver,
+  keys: string[],
+  lags: number[],
+  dueTimes: number[],
+  failedAttempts: number,
+): number[] {
+  let lastEarlierArrival = -Infinity;
+  for (const key of keys) {
+    for (let attempt = 1; attempt <= failedAttempts; attempt++) {
+      const arrival = attemptOf(receiver, key, attempt);
+      if (arrival) lastEarlierArrival = Math.max(lastEarlierArrival, arrival.arrivedAt);
+    }
+  }
+  return lags.filter((_, index) => dueTimes[index]! > lastEarlierArrival);
 }
 
 /** Returns the maximum number of values within any window of `windowMs`. */
