@@ -43,6 +43,12 @@ async function connectTemporal(config: Config, pool: Pool, logger: Logger): Prom
     maxCachedWorkflows: config.WORKFLOW_CACHE_SIZE,
   });
   const running = worker.run();
+  // A worker that stops by itself has failed, and the API would go on without it; exit so that the
+  // supervisor restarts the process whole.
+  running.catch((error) => {
+    logger.fatal({ err: error }, 'delivery worker in the API failed');
+    process.exit(1);
+  });
   return {
     client: new Client({ connection, namespace }),
     worker,
