@@ -1,5 +1,6 @@
 import { createDeliveriesForEvent, type DeliveryTarget } from '../db/deliveries';
-import { storeEvent, type StoreEventResult } from '../db/events';
+import { storeEvent } from '../db/events';
+import { lockIdempotencyKey, storeIdempotentResponse } from '../db/idempotency-keys';
 import { withTransaction } from '../db/pool';
 import type { EventEnvelope } from '../events/envelope';
 import {
@@ -29,31 +30,75 @@ export class WorkflowStartError extends Error {
   }
 }
 
+/** An `Idempotency-Key` and the fingerprint of the request body it came with. */
+export interface IdempotentRequest {
+  key: string;
+  requestFingerprint: Buffer;
+}
+
+/** Outcome of publishing an event. */
+export type Acceptance =
+  /** Stored with its deliveries under way, now or by an earlier request with the same event. */
+  | { kind: 'accepted'; eventId: string; duplicate: boolean }
+  /** The event id was published before with a different body. */
+  | { kind: 'conflict'; eventId: string }
+  /** The Idempotency-Key was used before with this body: its first response, again. */
+  | { kind: 'replayed'; status: number; body: unknown }
+  /** The Idempotency-Key was used before with another body. */
+  | { kind: 'keyReused'; key: string };
+
 /**
  * Stores an event, records one delivery per subscribed endpoint and starts their workflows, in one
  * transaction: the publisher gets a 202 only when every delivery is under way, and after an error
  * nothing was kept, so publishing again with the same id is safe. A workflow can run before the
- * commit; its attempt then waits for the delivery row to appear.
+ * commit; its attempt then waits for the delivery row to appear. With an Idempotency-Key, the
+ * key's first response is stored in the same transaction.
  */
 export async function acceptEvent(
   deps: ApiDependencies,
   envelope: EventEnvelope,
   body: string,
   fingerprint: Buffer,
-): Promise<StoreEventResult> {
+  idempotency?: IdempotentRequest,
+): Promise<Acceptance> {
   return await withTransaction(deps.pool, async (client) => {
-    const stored = await storeEvent(client, envelope, body, fingerprint);
-    // A duplicate was accepted before, with its deliveries started in the same transaction.
-    if (stored !== 'stored') return stored;
+    if (idempotency) {
+      const previous = await lockIdempotencyKey(client, idempotency.key);
+      if (previous?.requestFingerprint.equals(idempotency.requestFingerprint)) {
+        return { kind: 'replayed', status: previous.status, body: previous.body };
+      }
+      if (previous) return { kind: 'keyReused', key: idempotency.key };
+    }
 
-    const deliveries = await createDeliveriesForEvent(client, envelope.id);
-    const target = { client: deps.temporal, taskQueue: deps.taskQueue };
-    const options = { tagDeliveries: deps.tagDeliveries, eager: deps.eagerWorkflowStart };
-    await startWorkflows(target, envelope.id, deliveries, options).catch((error) => {
-      throw new WorkflowStartError(envelope.id, { cause: error });
-    });
-    return stored;
+    const stored = await storeEvent(client, envelope, body, fingerprint);
+    if (stored === 'conflict') return { kind: 'conflict', eventId: envelope.id };
+
+    // A duplicate was accepted before, with its deliveries started in the same transaction.
+    if (stored === 'stored') {
+      const deliveries = await createDeliveriesForEvent(client, envelope.id);
+      const target = { client: deps.temporal, taskQueue: deps.taskQueue };
+      const options = { tagDeliveries: deps.tagDeliveries, eager: deps.eagerWorkflowStart };
+      await startWorkflows(target, envelope.id, deliveries, options).catch((error) => {
+        throw new WorkflowStartError(envelope.id, { cause: error });
+      });
+    }
+    if (idempotency) {
+      await storeIdempotentResponse(client, idempotency.key, {
+        requestFingerprint: idempotency.requestFingerprint,
+        status: ACCEPTED_STATUS,
+        body: acceptedBody(envelope.id),
+      });
+    }
+    return { kind: 'accepted', eventId: envelope.id, duplicate: stored === 'duplicate' };
   });
+}
+
+/** HTTP status of an accepted event. */
+export const ACCEPTED_STATUS = 202;
+
+/** Returns the response body of an accepted event. */
+export function acceptedBody(eventId: string): { id: string } {
+  return { id: eventId };
 }
 
 async function startWorkflows(

@@ -11,6 +11,7 @@ export const PROBLEM_TYPES = {
   unauthorized: '/problems/unauthorized',
   notFound: '/problems/not-found',
   conflict: '/problems/conflict',
+  idempotencyKeyReused: '/problems/idempotency-key-reused',
   unavailable: '/problems/service-unavailable',
   internal: '/problems/internal-error',
 } as const;

@@ -72,8 +72,9 @@ export async function callApi(
   path: string,
   token: string | null,
   body?: unknown,
-): Promise<{ status: number; body: any; contentType: string | null }> {
-  const headers: Record<string, string> = {};
+  extraHeaders: Record<string, string> = {},
+): Promise<{ status: number; body: any; contentType: string | null; headers: Headers }> {
+  const headers: Record<string, string> = { ...extraHeaders };
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(`${apiUrl}${path}`, {
@@ -86,5 +87,6 @@ export async function callApi(
     status: response.status,
     body: text ? JSON.parse(text) : null,
     contentType: response.headers.get('content-type'),
+    headers: response.headers,
   };
 }
