@@ -1,12 +1,13 @@
 import {
   CancellationScope,
+  condition,
   defineQuery,
+  defineSignal,
   isCancellation,
   patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-  sleep,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { INFRASTRUCTURE_RETRY } from '../failures';
@@ -52,6 +53,12 @@ export interface DeliverWebhookResult {
 export const nextAttemptAtQuery = defineQuery<string | null>('nextAttemptAt');
 
 /**
+ * Ends the current wait so the next attempt starts now. The schedule is not reset: a failure of
+ * that attempt waits for the delay that would have followed it anyway.
+ */
+export const retryNowSignal = defineSignal('retryNow');
+
+/**
  * Delivers one event to one endpoint: an attempt, then on each endpoint failure a durable sleep
  * through the retry schedule and another attempt, up to `MAX_ATTEMPTS`. After the last failure
  * the endpoint is failing and its owner gets the episode's email.
@@ -61,6 +68,11 @@ export async function deliverWebhook(input: DeliverWebhookInput): Promise<Delive
   setHandler(nextAttemptAtQuery, () =>
     nextAttemptAt === null ? null : new Date(nextAttemptAt).toISOString(),
   );
+  // A signal that arrives while an attempt runs does not shorten the wait after it.
+  let retryRequested = false;
+  setHandler(retryNowSignal, () => {
+    if (nextAttemptAt !== null) retryRequested = true;
+  });
 
   // Workflows started before the patch replay their attempts as activity tasks.
   const sendDeliveryAttempt = patched(LOCAL_ATTEMPT_PATCH) ? sendLocalAttempt : sendRemoteAttempt;
@@ -88,7 +100,9 @@ export async function deliverWebhook(input: DeliverWebhookInput): Promise<Delive
 
       // The delay counts from the end of the failed attempt, which is now in workflow time.
       nextAttemptAt = Date.now() + retryDelayMs;
-      await sleep(retryDelayMs);
+      // The same timer as a sleep, which a retry-now signal can end early.
+      await condition(() => retryRequested, retryDelayMs);
+      retryRequested = false;
       nextAttemptAt = null;
     }
     return { outcome: 'failed', attempts: MAX_ATTEMPTS };

@@ -236,6 +236,46 @@ test('event for more endpoints than the direct start limit fans out through disp
   ).toHaveLength(endpoints.length);
 });
 
+test('retry now cuts the wait before the next attempt', async () => {
+  receiver.respond = (request) => ({
+    status:
+      request.path === '/retry-now' && request.headers['x-postion-attempt'] === '1' ? 500 : 200,
+  });
+  const endpoint = await createEndpoint(db.pool, site.id, `${receiver.url}/retry-now`);
+  await publish(subscriberEvent());
+  const waiting = await waitFor(async () => {
+    const [delivery] = await deliveriesOf(endpoint.id);
+    return delivery?.status === 'retrying' ? delivery : undefined;
+  });
+
+  const retried = await asSite('POST', `/v1/deliveries/${waiting.id}/retry`);
+
+  expect(retried.status).toBe(202);
+  const detail = await waitFor(async () => {
+    const { body } = await asSite('GET', `/v1/deliveries/${waiting.id}`);
+    return body.status === 'succeeded' ? body : undefined;
+  }, 20_000);
+  expect(detail.attempts.map((attempt: { succeeded: boolean }) => attempt.succeeded)).toEqual([
+    false,
+    true,
+  ]);
+  const [first, second] = detail.attempts.map((attempt: { started_at: string }) =>
+    Date.parse(attempt.started_at),
+  );
+  // The retry schedule would have waited 60 s.
+  expect(second - first).toBeLessThan(30_000);
+
+  const again = await asSite('POST', `/v1/deliveries/${waiting.id}/retry`);
+  expect(again.status).toBe(409);
+  expect(again.body.detail).toContain('succeeded');
+});
+
+test('retry now of an unknown delivery answers 404', async () => {
+  const response = await asSite('POST', '/v1/deliveries/dlv_missing/retry');
+
+  expect(response.status).toBe(404);
+});
+
 test('deliveries are searchable in Temporal', async () => {
   receiver.respond = () => ({ status: 200 });
   const endpoint = await createWebhook('/searchable');
