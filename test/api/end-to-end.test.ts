@@ -270,6 +270,29 @@ test('retry now cuts the wait before the next attempt', async () => {
   expect(again.body.detail).toContain('succeeded');
 });
 
+test('cancel stops a waiting delivery', async () => {
+  receiver.respond = (request) => ({ status: request.path === '/cancel-me' ? 500 : 200 });
+  const endpoint = await createEndpoint(db.pool, site.id, `${receiver.url}/cancel-me`);
+  await publish(subscriberEvent());
+  const waiting = await waitFor(async () => {
+    const [delivery] = await deliveriesOf(endpoint.id);
+    return delivery?.status === 'retrying' ? delivery : undefined;
+  });
+
+  const cancelled = await asSite('POST', `/v1/deliveries/${waiting.id}/cancel`);
+
+  expect(cancelled.status).toBe(202);
+  const detail = await waitFor(async () => {
+    const { body } = await asSite('GET', `/v1/deliveries/${waiting.id}`);
+    return body.status === 'cancelled' ? body : undefined;
+  });
+  expect(detail.attempts).toHaveLength(1);
+  expect(detail.next_attempt_at).toBeNull();
+  const again = await asSite('POST', `/v1/deliveries/${waiting.id}/cancel`);
+  expect(again.status).toBe(409);
+  expect(again.body.detail).toContain('cancelled');
+});
+
 test('retry now of an unknown delivery answers 404', async () => {
   const response = await asSite('POST', '/v1/deliveries/dlv_missing/retry');
 

@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { Router } from 'express';
 import { listAttempts } from '../../db/deliveries';
 import { findDelivery } from '../../db/delivery-queries';
@@ -9,7 +9,7 @@ import { notFoundProblem, PROBLEM_TYPES, ProblemError } from '../problem';
 import { serializeDelivery } from './delivery-pages';
 
 /**
- * `/v1/deliveries`: one delivery with its attempts, and a retry now of a waiting one,
+ * `/v1/deliveries`: one delivery with its attempts, and retry now or cancel for a waiting one,
  * authenticated with a site API key.
  */
 export function deliveriesRouter(deps: ApiDependencies): Router {
@@ -39,35 +39,58 @@ export function deliveriesRouter(deps: ApiDependencies): Router {
   });
 
   router.post('/v1/deliveries/:id/retry', async (req: SiteRequest, res) => {
-    const id = String(req.params.id);
-    const delivery = await findDelivery(deps.pool, req.siteId!, id);
-    if (!delivery) throw notFoundProblem('delivery', id);
-    if (delivery.status !== 'retrying') throw notWaiting(id, delivery.status);
+    const delivery = await findWaitingDelivery(deps, req, 'retried now');
+    await reachWorkflow(deps, delivery, 'retried now', (handle) => handle.signal(retryNowSignal));
+    deps.logger.info({ deliveryId: delivery.id }, 'retry now requested');
+    res.status(202).json({ id: delivery.id, status: delivery.status, retry_requested: true });
+  });
 
-    try {
-      await deps.temporal.workflow.getHandle(delivery.workflowId).signal(retryNowSignal);
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) throw notWaiting(id, 'finished');
-      deps.logger.error({ err: error, deliveryId: id }, 'retry-now signal failed');
-      throw new ProblemError({
-        type: PROBLEM_TYPES.unavailable,
-        title: 'Service unavailable',
-        status: 503,
-        detail: 'the workflow service is unreachable; request the retry again',
-      });
-    }
-    deps.logger.info({ deliveryId: id, workflowId: delivery.workflowId }, 'retry now requested');
-    res.status(202).json({ id, status: delivery.status, retry_requested: true });
+  router.post('/v1/deliveries/:id/cancel', async (req: SiteRequest, res) => {
+    const delivery = await findWaitingDelivery(deps, req, 'cancelled');
+    // The workflow records the cancellation itself when its wait is cancelled.
+    await reachWorkflow(deps, delivery, 'cancelled', (handle) => handle.cancel());
+    deps.logger.info({ deliveryId: delivery.id }, 'delivery cancellation requested');
+    res.status(202).json({ id: delivery.id, status: delivery.status, cancel_requested: true });
   });
 
   return router;
 }
 
-function notWaiting(id: string, status: string): ProblemError {
+/** Returns the request's delivery of the caller's site if it waits for its next attempt. */
+async function findWaitingDelivery(deps: ApiDependencies, req: SiteRequest, action: string) {
+  const id = String(req.params.id);
+  const delivery = await findDelivery(deps.pool, req.siteId!, id);
+  if (!delivery) throw notFoundProblem('delivery', id);
+  if (delivery.status !== 'retrying') throw notWaiting(id, delivery.status, action);
+  return delivery;
+}
+
+/** Runs `operation` on the delivery's workflow, mapping its failures to problems. */
+async function reachWorkflow(
+  deps: ApiDependencies,
+  delivery: { id: string; workflowId: string },
+  action: string,
+  operation: (handle: WorkflowHandle) => Promise<unknown>,
+): Promise<void> {
+  try {
+    await operation(deps.temporal.workflow.getHandle(delivery.workflowId));
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw notWaiting(delivery.id, 'finished', action);
+    deps.logger.error({ err: error, deliveryId: delivery.id }, `delivery could not be ${action}`);
+    throw new ProblemError({
+      type: PROBLEM_TYPES.unavailable,
+      title: 'Service unavailable',
+      status: 503,
+      detail: 'the workflow service is unreachable; send the request again',
+    });
+  }
+}
+
+function notWaiting(id: string, status: string, action: string): ProblemError {
   return new ProblemError({
     type: PROBLEM_TYPES.conflict,
     title: 'Delivery not waiting',
     status: 409,
-    detail: `delivery ${JSON.stringify(id)} is ${status}; only a delivery waiting for its next attempt (retrying) can be retried now`,
+    detail: `delivery ${JSON.stringify(id)} is ${status}; only a delivery waiting for its next attempt (retrying) can be ${action}`,
   });
 }
