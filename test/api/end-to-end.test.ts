@@ -236,17 +236,22 @@ test('event for more endpoints than the direct start limit fans out through disp
   ).toHaveLength(endpoints.length);
 });
 
+/** Publishes an event to a new active endpoint at `path`, whose first attempt must fail. */
+async function publishToWaiting(path: string) {
+  const endpoint = await createEndpoint(db.pool, site.id, `${receiver.url}${path}`);
+  await publish(subscriberEvent());
+  return await waitFor(async () => {
+    const [delivery] = await deliveriesOf(endpoint.id);
+    return delivery?.status === 'retrying' ? delivery : undefined;
+  });
+}
+
 test('retry now cuts the wait before the next attempt', async () => {
   receiver.respond = (request) => ({
     status:
       request.path === '/retry-now' && request.headers['x-postion-attempt'] === '1' ? 500 : 200,
   });
-  const endpoint = await createEndpoint(db.pool, site.id, `${receiver.url}/retry-now`);
-  await publish(subscriberEvent());
-  const waiting = await waitFor(async () => {
-    const [delivery] = await deliveriesOf(endpoint.id);
-    return delivery?.status === 'retrying' ? delivery : undefined;
-  });
+  const waiting = await publishToWaiting('/retry-now');
 
   const retried = await asSite('POST', `/v1/deliveries/${waiting.id}/retry`);
 
@@ -272,12 +277,7 @@ test('retry now cuts the wait before the next attempt', async () => {
 
 test('cancel stops a waiting delivery', async () => {
   receiver.respond = (request) => ({ status: request.path === '/cancel-me' ? 500 : 200 });
-  const endpoint = await createEndpoint(db.pool, site.id, `${receiver.url}/cancel-me`);
-  await publish(subscriberEvent());
-  const waiting = await waitFor(async () => {
-    const [delivery] = await deliveriesOf(endpoint.id);
-    return delivery?.status === 'retrying' ? delivery : undefined;
-  });
+  const waiting = await publishToWaiting('/cancel-me');
 
   const cancelled = await asSite('POST', `/v1/deliveries/${waiting.id}/cancel`);
 
