@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { newId } from '../ids';
-import { deliveryWorkflowId } from '../temporal/workflow-ids';
+import { deliveryWorkflowId, redeliveryWorkflowId } from '../temporal/workflow-ids';
 import type { EndpointStatus } from './endpoints';
 
 /** Lifecycle of a delivery. `retrying` means it sleeps until `next_attempt_at`. */
@@ -65,6 +65,46 @@ export async function createDeliveriesForEvent(
     siteId: row.site_id,
     eventType: row.event_type,
   }));
+}
+
+/**
+ * Records a redelivery of `originalId`: a new delivery of the same event to the same endpoint,
+ * linked to the original. Returns null when the endpoint does not receive events now.
+ */
+export async function createRedelivery(
+  pool: Pool,
+  originalId: string,
+): Promise<DeliveryTarget | null> {
+  const id = newId('dlv');
+  const { rows } = await pool.query<{
+    endpoint_id: string;
+    event_id: string;
+    site_id: string;
+    event_type: string;
+  }>(
+    `INSERT INTO deliveries (id, event_id, endpoint_id, site_id, event_type, workflow_id, status,
+                             redelivery_of)
+     SELECT $1, d.event_id, d.endpoint_id, d.site_id, d.event_type, $2, 'pending', d.id
+     FROM deliveries d JOIN endpoints ep ON ep.id = d.endpoint_id
+     WHERE d.id = $3 AND ep.status IN ('active', 'failing')
+     RETURNING endpoint_id, event_id, site_id, event_type`,
+    [id, redeliveryWorkflowId(id), originalId],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    deliveryId: id,
+    workflowId: redeliveryWorkflowId(id),
+    eventId: row.event_id,
+    endpointId: row.endpoint_id,
+    siteId: row.site_id,
+    eventType: row.event_type,
+  };
+}
+
+/** Deletes a delivery that has no attempts, such as a redelivery whose workflow did not start. */
+export async function deleteUnattemptedDelivery(pool: Pool, id: string): Promise<void> {
+  await pool.query('DELETE FROM deliveries WHERE id = $1 AND attempt_count = 0', [id]);
 }
 
 /** Everything one attempt needs, secret included; it never leaves the worker. */

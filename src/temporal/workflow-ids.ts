@@ -14,3 +14,8 @@ export function deliveryWorkflowId(eventId: string, endpointId: string): string 
 export function verificationWorkflowId(endpointId: string, generation: number): string {
   return `verify-${endpointId}-${generation}`;
 }
+
+/** Id of the workflow of a redelivery, a new delivery of an event that was delivered before. */
+export function redeliveryWorkflowId(deliveryId: string): string {
+  return `redelivery-${deliveryId}`;
+}

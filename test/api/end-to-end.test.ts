@@ -293,6 +293,48 @@ test('cancel stops a waiting delivery', async () => {
   expect(again.body.detail).toContain('cancelled');
 });
 
+test('redeliver sends a finished delivery again as a new one', async () => {
+  receiver.respond = () => ({ status: 200 });
+  const endpoint = await createEndpoint(db.pool, site.id, `${receiver.url}/redeliver`);
+  const published = await publish(subscriberEvent());
+  const original = await waitFor(async () => {
+    const [delivery] = await deliveriesOf(endpoint.id);
+    return delivery?.status === 'succeeded' ? delivery : undefined;
+  });
+
+  const redelivered = await asSite('POST', `/v1/deliveries/${original.id}/redeliver`);
+
+  expect(redelivered.status).toBe(202);
+  expect(redelivered.body.id).not.toBe(original.id);
+  expect(redelivered.body.redelivery_of).toBe(original.id);
+  expect(redelivered.body.event_id).toBe(published.body.id);
+  await waitFor(async () => {
+    const { body } = await asSite('GET', `/v1/deliveries/${redelivered.body.id}`);
+    return body.status === 'succeeded' ? body : undefined;
+  });
+  const requests = receiver.requests.filter((request) => request.path === '/redeliver');
+  expect(requests.map((request) => request.headers['webhook-id'])).toEqual([
+    published.body.id,
+    published.body.id,
+  ]);
+  expect(requests.map((request) => request.headers['x-postion-delivery-id'])).toEqual([
+    original.id,
+    redelivered.body.id,
+  ]);
+  expect(requests[1]!.body).toBe(requests[0]!.body);
+});
+
+test('redeliver of a waiting delivery is refused', async () => {
+  receiver.respond = (request) => ({ status: request.path === '/redeliver-waiting' ? 500 : 200 });
+  const waiting = await publishToWaiting('/redeliver-waiting');
+
+  const response = await asSite('POST', `/v1/deliveries/${waiting.id}/redeliver`);
+
+  expect(response.status).toBe(409);
+  expect(response.body.detail).toContain('retrying');
+  await asSite('POST', `/v1/deliveries/${waiting.id}/cancel`);
+});
+
 test('retry now of an unknown delivery answers 404', async () => {
   const response = await asSite('POST', '/v1/deliveries/dlv_missing/retry');
 
