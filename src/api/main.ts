@@ -1,10 +1,11 @@
 import { once } from 'node:events';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool, type Pool } from '../db/pool';
 import { createLogger, type Logger } from '../logger';
+import { connectClient } from '../temporal/connection';
 import { installTemporalLogger } from '../temporal/runtime-logger';
 import { createActivityDependencies, createDeliveryWorker } from '../worker-setup';
 import { createApp } from './app';
@@ -24,12 +25,8 @@ interface ApiTemporal {
 async function connectTemporal(config: Config, pool: Pool, logger: Logger): Promise<ApiTemporal> {
   const { TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace } = config;
   if (!config.API_WORKER) {
-    const connection = await Connection.connect({ address });
-    return {
-      client: new Client({ connection, namespace }),
-      worker: null,
-      close: () => connection.close(),
-    };
+    const client = await connectClient({ address, namespace });
+    return { client, worker: null, close: () => client.connection.close() };
   }
 
   installTemporalLogger(logger);

@@ -11,7 +11,7 @@ import { requireJson } from '../require-json';
 /**
  * `POST /v1/events`: validates an event and accepts it (`acceptEvent`), responding 202 only once
  * it is stored with its deliveries under way. With an `Idempotency-Key` header, a repeat of the
- * request gets the first answer again and a different body under the same key gets a 409.
+ * request gets the first response again and a different body under the same key gets a 409.
  */
 export function eventsRouter(deps: ApiDependencies): Router {
   const router = Router();
