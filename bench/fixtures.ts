@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { migrate } from '../src/db/migrate';
 import type { Pool } from '../src/db/pool';
-import { addApiKey, generateApiKey, upsertSite } from '../src/db/sites';
+import { addApiKey, generateApiKey } from '../src/db/api-keys';
+import { upsertSite } from '../src/db/sites';
 import { generateEndpointSecret } from '../src/delivery/signature';
 import { newId } from '../src/ids';
 

@@ -20,7 +20,7 @@ import {
   type PublishedEvent,
   type ReceiverRun,
 } from './run-state';
-import { sampleEventData } from './sample-events';
+import { sampleEventData } from '../../src/events/samples';
 
 /** Services and state shared by the demo phases. */
 export interface DemoContext {

@@ -1,12 +1,29 @@
-import express, { type Express } from 'express';
+import express, { Router, type Express } from 'express';
 import type { ApiDependencies } from './dependencies';
+import { mountOperations, type Operation } from './operation';
 import { problemHandler, unknownRoute } from './problem';
-import { deliveriesRouter } from './routes/deliveries';
-import { eventsRouter } from './routes/events';
-import { webhooksRouter } from './routes/webhooks';
+import { deliveryOperations } from './routes/deliveries';
+import { endpointActionOperations } from './routes/endpoint-actions';
+import { endpointOperations } from './routes/endpoints';
+import { eventOperations } from './routes/events';
+import { referenceOperations } from './routes/reference';
+import { siteOperations } from './routes/sites';
 
 /** Largest request body accepted; events are small, and this bounds memory per request. */
 export const MAX_BODY_BYTES = 256 * 1024;
+
+/** Every operation of the API, in the order of the reference. */
+export function apiOperations(deps: ApiDependencies): Operation[] {
+  const operations: Operation[] = [
+    ...eventOperations(deps),
+    ...endpointOperations(deps),
+    ...endpointActionOperations(deps),
+    ...deliveryOperations(deps),
+    ...siteOperations(deps),
+  ];
+  const all: Operation[] = [...operations, ...referenceOperations(() => all)];
+  return all;
+}
 
 /** Builds the Express app of the management and ingest API. */
 export function createApp(deps: ApiDependencies): Express {
@@ -14,12 +31,9 @@ export function createApp(deps: ApiDependencies): Express {
   app.disable('x-powered-by');
   app.use(express.json({ limit: MAX_BODY_BYTES }));
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.use(eventsRouter(deps));
-  app.use(webhooksRouter(deps));
-  app.use(deliveriesRouter(deps));
+  const router = Router();
+  mountOperations(router, deps, apiOperations(deps));
+  app.use(router);
 
   app.use(unknownRoute);
   app.use(problemHandler(deps.logger));

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import type { Pool } from 'pg';
-import { findSiteIdByApiKey } from '../db/sites';
+import { findSiteIdByApiKey } from '../db/api-keys';
 import { PROBLEM_TYPES, ProblemError } from './problem';
 
 /** Request fields set by `requireSiteKey`. */

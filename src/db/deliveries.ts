@@ -102,6 +102,37 @@ export async function createRedelivery(
   };
 }
 
+/**
+ * Records the delivery of a test event to the one endpoint it was sent to. Returns null when the
+ * endpoint does not receive events now.
+ */
+export async function createTestDelivery(
+  db: Pool | PoolClient,
+  eventId: string,
+  endpointId: string,
+): Promise<DeliveryTarget | null> {
+  const id = newId('dlv');
+  const workflowId = deliveryWorkflowId(eventId, endpointId);
+  const { rows } = await db.query<{ site_id: string; event_type: string }>(
+    `INSERT INTO deliveries (id, event_id, endpoint_id, site_id, event_type, workflow_id, status)
+     SELECT $1, ev.id, ep.id, ev.site_id, ev.type, $4, 'pending'
+     FROM events ev JOIN endpoints ep ON ep.site_id = ev.site_id
+     WHERE ev.id = $2 AND ep.id = $3 AND ep.status IN ('active', 'failing')
+     RETURNING site_id, event_type`,
+    [id, eventId, endpointId, workflowId],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    deliveryId: id,
+    workflowId,
+    eventId,
+    endpointId,
+    siteId: row.site_id,
+    eventType: row.event_type,
+  };
+}
+
 /** Deletes a delivery that has no attempts, such as a redelivery whose workflow did not start. */
 export async function deleteUnattemptedDelivery(pool: Pool, id: string): Promise<void> {
   await pool.query('DELETE FROM deliveries WHERE id = $1 AND attempt_count = 0', [id]);

@@ -43,20 +43,47 @@ function toRecord(row: Record<string, any>): DeliveryRecord {
   };
 }
 
+/** Filters of a delivery list; times bound `created_at`, the start inclusive, the end not. */
+export interface DeliveryFilters {
+  status?: DeliveryStatus;
+  eventType?: string;
+  createdFrom?: Date;
+  createdBefore?: Date;
+}
+
+/** Whose deliveries to list: one endpoint's or one event's, both within a site. */
+export type DeliveryScope = { endpointId: string } | { eventId: string };
+
 /**
- * Returns up to `limit` deliveries of an endpoint, newest first, starting after the id `before`.
- * Ids are time-ordered, so the last id of one page is the cursor of the next.
+ * Returns up to `limit` deliveries of an endpoint or an event, newest first, starting after the id
+ * `before`. Ids are time-ordered, so the last id of one page is the cursor of the next.
  */
-export async function listEndpointDeliveries(
+export async function listDeliveries(
   pool: Pool,
-  endpointId: string,
+  scope: DeliveryScope,
+  filters: DeliveryFilters,
   page: { limit: number; before?: string },
 ): Promise<DeliveryRecord[]> {
+  const column = 'endpointId' in scope ? 'endpoint_id' : 'event_id';
+  const scopeId = 'endpointId' in scope ? scope.endpointId : scope.eventId;
   const { rows } = await pool.query(
     `SELECT ${COLUMNS} FROM deliveries
-     WHERE endpoint_id = $1 AND ($2::text IS NULL OR id < $2)
-     ORDER BY id DESC LIMIT $3`,
-    [endpointId, page.before ?? null, page.limit],
+     WHERE ${column} = $1
+       AND ($2::text IS NULL OR id < $2)
+       AND ($3::text IS NULL OR status = $3)
+       AND ($4::text IS NULL OR event_type = $4)
+       AND ($5::timestamptz IS NULL OR created_at >= $5)
+       AND ($6::timestamptz IS NULL OR created_at < $6)
+     ORDER BY id DESC LIMIT $7`,
+    [
+      scopeId,
+      page.before ?? null,
+      filters.status ?? null,
+      filters.eventType ?? null,
+      filters.createdFrom ?? null,
+      filters.createdBefore ?? null,
+      page.limit,
+    ],
   );
   return rows.map(toRecord);
 }

@@ -96,19 +96,148 @@ export async function findEndpoint(
   id: string,
 ): Promise<Endpoint | null> {
   const { rows } = await db.query<EndpointRow>(
-    `SELECT ${COLUMNS} FROM endpoints WHERE site_id = $1 AND id = $2`,
+    `SELECT ${COLUMNS} FROM endpoints WHERE site_id = $1 AND id = $2 AND deleted_at IS NULL`,
     [siteId, id],
   );
   return rows[0] ? toEndpoint(rows[0]) : null;
 }
 
-/** Returns a site's endpoints, oldest first. */
-export async function listEndpoints(pool: Pool, siteId: string): Promise<Endpoint[]> {
+/** Filters and page of an endpoint list. */
+export interface EndpointListQuery {
+  status?: EndpointStatus;
+  /** Only endpoints subscribed to this event type. */
+  eventType?: string;
+  limit: number;
+  /** Id of the last endpoint of the previous page. */
+  after?: string;
+}
+
+/** Returns a site's endpoints, oldest first, matching the filters. */
+export async function listEndpoints(
+  pool: Pool,
+  siteId: string,
+  query: EndpointListQuery,
+): Promise<Endpoint[]> {
   const { rows } = await pool.query<EndpointRow>(
-    `SELECT ${COLUMNS} FROM endpoints WHERE site_id = $1 ORDER BY id`,
-    [siteId],
+    `SELECT ${COLUMNS} FROM endpoints
+     WHERE site_id = $1 AND deleted_at IS NULL
+       AND ($2::text IS NULL OR status = $2)
+       AND ($3::text IS NULL OR $3 = ANY (event_types))
+       AND ($4::text IS NULL OR id > $4)
+     ORDER BY id LIMIT $5`,
+    [siteId, query.status ?? null, query.eventType ?? null, query.after ?? null, query.limit],
   );
   return rows.map(toEndpoint);
+}
+
+/** Fields an owner may change with `PATCH`; absent fields stay as they are. */
+export interface EndpointChanges {
+  url?: string;
+  eventTypes?: string[];
+  description?: string;
+}
+
+/**
+ * Applies changes to an endpoint of a site. A new URL has not passed verification, so it is
+ * verified again: the endpoint goes back to `pending_verification` under a new generation (a
+ * disabled endpoint stays disabled, and is verified when enabled). Returns the endpoint and
+ * whether a verification must start, or null when the site has no such endpoint.
+ */
+export async function updateEndpoint(
+  client: PoolClient,
+  siteId: string,
+  id: string,
+  changes: EndpointChanges,
+): Promise<{ endpoint: Endpoint; verify: boolean } | null> {
+  const current = await lockEndpoint(client, siteId, id);
+  if (!current) return null;
+
+  const urlChanged = changes.url !== undefined && changes.url !== current.url;
+  const { rows } = await client.query<EndpointRow>(
+    `UPDATE endpoints
+     SET url = $2, event_types = $3, description = $4, updated_at = now(),
+         status = CASE WHEN $5 AND status <> 'disabled' THEN 'pending_verification' ELSE status END,
+         status_reason = CASE WHEN $5 THEN NULL ELSE status_reason END,
+         failing_since = CASE WHEN $5 THEN NULL ELSE failing_since END,
+         verified_at = CASE WHEN $5 THEN NULL ELSE verified_at END,
+         verification_generation = verification_generation + CASE WHEN $5 THEN 1 ELSE 0 END
+     WHERE id = $1
+     RETURNING ${COLUMNS}`,
+    [
+      id,
+      changes.url ?? current.url,
+      changes.eventTypes ?? current.eventTypes,
+      changes.description ?? current.description,
+      urlChanged,
+    ],
+  );
+  const endpoint = toEndpoint(rows[0]!);
+  return { endpoint, verify: urlChanged && endpoint.status === 'pending_verification' };
+}
+
+/** Outcome of enabling or disabling an endpoint. */
+export interface EnabledChange {
+  endpoint: Endpoint;
+  /** A verification must start: the endpoint was enabled with a URL not verified yet. */
+  verify: boolean;
+  /** Workflows of deliveries still waiting, to cancel now that the endpoint is disabled. */
+  waitingWorkflowIds: string[];
+}
+
+/**
+ * Disables or enables an endpoint of a site; doing it twice changes nothing. A disabled endpoint
+ * receives no events and its waiting deliveries stop. Enabling returns it to `active` when its
+ * URL was verified, and to `pending_verification` otherwise. Either way the generation moves on,
+ * so that a verification still running for the old state cannot change the new one.
+ */
+export async function setEndpointEnabled(
+  client: PoolClient,
+  siteId: string,
+  id: string,
+  enabled: boolean,
+): Promise<EnabledChange | null> {
+  const current = await lockEndpoint(client, siteId, id);
+  if (!current) return null;
+  const isEnabled = current.status !== 'disabled';
+  if (isEnabled === enabled) return { endpoint: current, verify: false, waitingWorkflowIds: [] };
+
+  let status: EndpointStatus = 'disabled';
+  if (enabled) status = current.verifiedAt ? 'active' : 'pending_verification';
+  const { rows } = await client.query<EndpointRow>(
+    `UPDATE endpoints
+     SET status = $2, status_reason = NULL, failing_since = NULL, updated_at = now(),
+         verification_generation = verification_generation + 1
+     WHERE id = $1
+     RETURNING ${COLUMNS}`,
+    [id, status],
+  );
+  const waiting = enabled
+    ? []
+    : (
+        await client.query<{ workflow_id: string }>(
+          `SELECT workflow_id FROM deliveries
+           WHERE endpoint_id = $1 AND status IN ('pending', 'retrying')`,
+          [id],
+        )
+      ).rows.map((row) => row.workflow_id);
+  return {
+    endpoint: toEndpoint(rows[0]!),
+    verify: status === 'pending_verification',
+    waitingWorkflowIds: waiting,
+  };
+}
+
+async function lockEndpoint(
+  client: PoolClient,
+  siteId: string,
+  id: string,
+): Promise<Endpoint | null> {
+  const { rows } = await client.query<EndpointRow>(
+    `SELECT ${COLUMNS} FROM endpoints
+     WHERE site_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE`,
+    [siteId, id],
+  );
+  return rows[0] ? toEndpoint(rows[0]) : null;
 }
 
 /** Statuses from which an owner may ask for verification again. */
@@ -132,7 +261,7 @@ export async function restartVerification(
     `UPDATE endpoints
      SET status = 'pending_verification', status_reason = NULL, failing_since = NULL,
          verification_generation = verification_generation + 1, updated_at = now()
-     WHERE site_id = $1 AND id = $2 AND status = ANY ($3)
+     WHERE site_id = $1 AND id = $2 AND status = ANY ($3) AND deleted_at IS NULL
      RETURNING ${COLUMNS}`,
     [siteId, id, REVERIFIABLE_STATUSES],
   );
@@ -200,24 +329,30 @@ export async function completeVerification(
 }
 
 /**
- * Deletes an endpoint of a site with its deliveries and attempts, and returns the workflow ids of
- * the deliveries that were still waiting, or null when the site has no such endpoint.
+ * Deletes an endpoint of a site: it disappears from the API, its secret is wiped, and its waiting
+ * deliveries are recorded as cancelled. The row stays so that its deliveries remain on record.
+ * Returns the workflow ids of the deliveries that were waiting, to cancel, or null when the site
+ * has no such endpoint.
  */
 export async function deleteEndpoint(
-  pool: Pool,
+  client: PoolClient,
   siteId: string,
   id: string,
 ): Promise<string[] | null> {
-  const { rows } = await pool.query<{ workflow_id: string | null }>(
-    `WITH waiting AS (
-       SELECT workflow_id FROM deliveries
-       WHERE endpoint_id = $2 AND status IN ('pending', 'retrying')
-     ), deleted AS (
-       DELETE FROM endpoints WHERE site_id = $1 AND id = $2 RETURNING id
-     )
-     SELECT waiting.workflow_id FROM deleted LEFT JOIN waiting ON true`,
+  const { rowCount } = await client.query(
+    `UPDATE endpoints
+     SET deleted_at = now(), status = 'disabled', secret = '', status_reason = 'deleted',
+         verification_generation = verification_generation + 1, updated_at = now()
+     WHERE site_id = $1 AND id = $2 AND deleted_at IS NULL`,
     [siteId, id],
   );
-  if (rows.length === 0) return null;
-  return rows.flatMap((row) => (row.workflow_id ? [row.workflow_id] : []));
+  if (rowCount !== 1) return null;
+  const { rows } = await client.query<{ workflow_id: string }>(
+    `UPDATE deliveries
+     SET status = 'cancelled', next_attempt_at = NULL, completed_at = now(), updated_at = now()
+     WHERE endpoint_id = $1 AND status IN ('pending', 'retrying')
+     RETURNING workflow_id`,
+    [id],
+  );
+  return rows.map((row) => row.workflow_id);
 }

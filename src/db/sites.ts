@@ -1,9 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
-import type { Pool } from 'pg';
-import { newId } from '../ids';
-
-/** Prefix of site API keys, so a leaked key is recognisable in a scan. */
-export const API_KEY_PREFIX = 'pwk_';
+import type { Pool, PoolClient } from 'pg';
 
 /** A site as stored. */
 export interface Site {
@@ -12,54 +7,53 @@ export interface Site {
   ownerEmail: string;
 }
 
-/** Returns the SHA-256 of an API key: keys are long random strings, so no slow hash is needed. */
-export function hashApiKey(key: string): Buffer {
-  return createHash('sha256').update(key, 'utf8').digest();
+interface SiteRow {
+  id: string;
+  name: string;
+  owner_email: string;
 }
 
-/** Creates a random site API key. */
-export function generateApiKey(): string {
-  return API_KEY_PREFIX + randomBytes(24).toString('base64url');
+function toSite(row: SiteRow): Site {
+  return { id: row.id, name: row.name, ownerEmail: row.owner_email };
 }
 
 /** Inserts a site, or updates its name and owner email when the id exists. */
-export async function upsertSite(pool: Pool, site: Site): Promise<void> {
-  await pool.query(
+export async function upsertSite(db: Pool | PoolClient, site: Site): Promise<void> {
+  await db.query(
     `INSERT INTO sites (id, name, owner_email) VALUES ($1, $2, $3)
      ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, owner_email = EXCLUDED.owner_email`,
     [site.id, site.name, site.ownerEmail],
   );
 }
 
-/** Stores the hash of `key` as an API key of the site; a key stored before is left as it is. */
-export async function addApiKey(pool: Pool, siteId: string, key: string): Promise<void> {
-  await pool.query(
-    `INSERT INTO api_keys (id, site_id, key_hash, key_prefix) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (key_hash) DO NOTHING`,
-    [newId('key'), siteId, hashApiKey(key), key.slice(0, API_KEY_PREFIX.length + 4)],
+/** Inserts a new site; returns false when the id is taken. */
+export async function insertSite(db: Pool | PoolClient, site: Site): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `INSERT INTO sites (id, name, owner_email) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
+    [site.id, site.name, site.ownerEmail],
   );
+  return rowCount === 1;
 }
 
-/**
- * Returns the site id an API key belongs to, or null for an unknown or revoked key. The lookup
- * goes by hash, so no comparison of secret bytes happens in JavaScript.
- */
-export async function findSiteIdByApiKey(pool: Pool, key: string): Promise<string | null> {
-  const { rows } = await pool.query<{ site_id: string }>(
-    `UPDATE api_keys SET last_used_at = now()
-     WHERE key_hash = $1 AND revoked_at IS NULL
-     RETURNING site_id`,
-    [hashApiKey(key)],
+/** Changes the given fields of a site and returns it, or null when it does not exist. */
+export async function updateSite(
+  pool: Pool,
+  id: string,
+  changes: { name?: string; ownerEmail?: string },
+): Promise<Site | null> {
+  const { rows } = await pool.query<SiteRow>(
+    `UPDATE sites SET name = COALESCE($2, name), owner_email = COALESCE($3, owner_email)
+     WHERE id = $1 RETURNING id, name, owner_email`,
+    [id, changes.name ?? null, changes.ownerEmail ?? null],
   );
-  return rows[0]?.site_id ?? null;
+  return rows[0] ? toSite(rows[0]) : null;
 }
 
 /** Returns a site, or null when it does not exist. */
 export async function findSite(pool: Pool, siteId: string): Promise<Site | null> {
-  const { rows } = await pool.query<{ id: string; name: string; owner_email: string }>(
+  const { rows } = await pool.query<SiteRow>(
     'SELECT id, name, owner_email FROM sites WHERE id = $1',
     [siteId],
   );
-  const row = rows[0];
-  return row ? { id: row.id, name: row.name, ownerEmail: row.owner_email } : null;
+  return rows[0] ? toSite(rows[0]) : null;
 }

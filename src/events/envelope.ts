@@ -87,8 +87,15 @@ export function serializeEnvelope(envelope: EventEnvelope): string {
 
 /** Turns zod issues into field errors whose paths read like `data.amount.currency`. */
 export function toFieldErrors(error: z.ZodError, prefix: (string | number)[] = []): FieldError[] {
-  return error.issues.map((issue) => {
-    const path = [...prefix, ...issue.path].map(String).join('.');
-    return { path: path || '(body)', message: issue.message };
+  const joined = (path: PropertyKey[]) => [...prefix, ...path].map(String).join('.') || '(body)';
+  return error.issues.flatMap((issue) => {
+    // One error per unknown field, at its own path, so that a client sees which name to fix.
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({
+        path: joined([...issue.path, key]),
+        message: `unknown field ${JSON.stringify(key)}; check its spelling or remove it`,
+      }));
+    }
+    return [{ path: joined(issue.path), message: issue.message }];
   });
 }

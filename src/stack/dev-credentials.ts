@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { generateApiKey } from '../db/sites';
+import { generateApiKey } from '../db/api-keys';
 
 /** Credentials of the dev stack, kept between runs so that scripts keep working. */
 export interface DevCredentials {

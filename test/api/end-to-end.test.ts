@@ -395,7 +395,7 @@ test('invalid input gets a problem naming the field', async () => {
   expect(badUrl.body.errors[0].path).toBe('url');
 });
 
-test('deleted endpoint stops its waiting deliveries', async () => {
+test('deleted endpoint stops its waiting deliveries and records them cancelled', async () => {
   receiver.respond = (request) => ({
     status: JSON.parse(request.body).event === 'endpoint.verification' ? 200 : 500,
   });
@@ -411,7 +411,9 @@ test('deleted endpoint stops its waiting deliveries', async () => {
 
   expect(deleted.status).toBe(204);
   expect((await asSite('GET', `/v1/webhooks/${endpoint.id}`)).status).toBe(404);
-  expect((await asSite('GET', `/v1/deliveries/${delivery.id}`)).status).toBe(404);
+  // The delivery stays on record, stopped.
+  const record = await asSite('GET', `/v1/deliveries/${delivery.id}`);
+  expect(record.body.status).toBe('cancelled');
   const handle = stack.client.workflow.getHandle(delivery.workflow_id);
   const closed = await waitFor(async () => {
     const { status } = await handle.describe();

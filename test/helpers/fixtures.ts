@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { storeEvent } from '../../src/db/events';
-import { addApiKey, generateApiKey, upsertSite } from '../../src/db/sites';
+import { addApiKey, generateApiKey } from '../../src/db/api-keys';
+import { upsertSite } from '../../src/db/sites';
 import type { EndpointStatus } from '../../src/db/endpoints';
 import { serializeEnvelope, type EventEnvelope } from '../../src/events/envelope';
 import { generateEndpointSecret } from '../../src/delivery/signature';

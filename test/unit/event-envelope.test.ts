@@ -151,7 +151,7 @@ describe('parsePublishedEvent', () => {
 
     const errors = parseInvalid(body);
 
-    expect(paths(errors)).toEqual(['(body)']);
+    expect(paths(errors)).toEqual(['extra']);
     expect(errors[0]!.message).toContain('"extra"');
   });
 

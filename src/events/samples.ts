@@ -1,4 +1,4 @@
-import type { EventType } from '../../src/events/schemas';
+import type { EventType } from './schemas';
 
 const reader = { id: 'sub_7Q2KD9', email: 'maya.lindqvist@example.com', name: 'Maya Lindqvist' };
 
