@@ -14,7 +14,16 @@ export function createLogger(
     name,
     level,
     redact: {
-      paths: ['secret', '*.secret', 'apiKey', '*.apiKey', 'authorization', '*.authorization'],
+      paths: [
+        'secret',
+        '*.secret',
+        'previousSecret',
+        '*.previousSecret',
+        'apiKey',
+        '*.apiKey',
+        'authorization',
+        '*.authorization',
+      ],
       censor: '[redacted]',
     },
   });

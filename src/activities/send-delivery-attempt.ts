@@ -15,6 +15,7 @@ import { eventExists } from '../db/events';
 import { markEndpointFailing, markEndpointRecovered } from '../db/endpoint-health';
 import { createNotification } from '../db/notifications';
 import { buildSignedHeaders } from '../delivery/headers';
+import { selectSigningSecrets } from '../delivery/signing-secrets';
 import { sendHttpAttempt, toStorableText } from '../delivery/http-attempt';
 import { NON_RETRYABLE_TYPES } from '../failures';
 import { writeFailingEndpointEmail } from '../mail/failing-endpoint-email';
@@ -145,7 +146,7 @@ async function postAttempt(
 ): Promise<RecordedAttempt> {
   const startedAt = deps.clock();
   const headers = buildSignedHeaders({
-    secret: context.secret,
+    ...selectSigningSecrets(context, startedAt),
     body: context.body,
     eventId: context.eventId,
     eventType: context.eventType,

@@ -1,6 +1,7 @@
 import { completeVerification, findEndpointTarget } from '../db/endpoints';
 import { buildSignedHeaders } from '../delivery/headers';
 import { sendHttpAttempt } from '../delivery/http-attempt';
+import { selectSigningSecrets } from '../delivery/signing-secrets';
 import { newId } from '../ids';
 import type { ActivityDependencies } from './dependencies';
 import { rowNotVisible } from './row-visibility';
@@ -48,7 +49,7 @@ export function makeVerifyEndpoint(deps: ActivityDependencies) {
       data: { endpoint_id: endpoint.id, site_id: endpoint.siteId },
     });
     const headers = buildSignedHeaders({
-      secret: endpoint.secret,
+      ...selectSigningSecrets(endpoint, now),
       body,
       eventId: verificationId,
       eventType: VERIFICATION_EVENT_TYPE,

@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { newId } from '../ids';
 import { deliveryWorkflowId, redeliveryWorkflowId } from '../temporal/workflow-ids';
+import type { StoredSigningSecrets } from '../delivery/signing-secrets';
 import type { EndpointStatus } from './endpoints';
 
 /** Lifecycle of a delivery. `retrying` means it sleeps until `next_attempt_at`. */
@@ -138,8 +139,8 @@ export async function deleteUnattemptedDelivery(pool: Pool, id: string): Promise
   await pool.query('DELETE FROM deliveries WHERE id = $1 AND attempt_count = 0', [id]);
 }
 
-/** Everything one attempt needs, secret included; it never leaves the worker. */
-export interface AttemptContext {
+/** Everything one attempt needs, secrets included. It never leaves the worker. */
+export interface AttemptContext extends StoredSigningSecrets {
   deliveryId: string;
   deliveryStatus: DeliveryStatus;
   eventId: string;
@@ -148,7 +149,6 @@ export interface AttemptContext {
   endpointId: string;
   endpointUrl: string;
   endpointStatus: EndpointStatus;
-  secret: string;
 }
 
 /** Loads a delivery with its event body and endpoint, or null when the delivery is gone. */
@@ -158,7 +158,8 @@ export async function loadAttemptContext(
 ): Promise<AttemptContext | null> {
   const { rows } = await pool.query(
     `SELECT d.id, d.status, ev.id AS event_id, ev.type, ev.body,
-            ep.id AS endpoint_id, ep.url, ep.status AS endpoint_status, ep.secret
+            ep.id AS endpoint_id, ep.url, ep.status AS endpoint_status, ep.secret,
+            ep.previous_secret, ep.previous_secret_expires_at
      FROM deliveries d
      JOIN events ev ON ev.id = d.event_id
      JOIN endpoints ep ON ep.id = d.endpoint_id
@@ -177,6 +178,8 @@ export async function loadAttemptContext(
     endpointUrl: row.url,
     endpointStatus: row.endpoint_status,
     secret: row.secret,
+    previousSecret: row.previous_secret,
+    previousSecretExpiresAt: row.previous_secret_expires_at,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import type { StoredSigningSecrets } from '../delivery/signing-secrets';
 
 /** Lifecycle of an endpoint. Only `active` and `failing` endpoints receive events. */
 export type EndpointStatus =
@@ -271,12 +272,11 @@ export async function restartVerification(
   return existing ? { endpoint: existing, restarted: false } : null;
 }
 
-/** Endpoint fields an outbound request needs, secret included; never leaves the worker. */
-export interface EndpointTarget {
+/** Endpoint fields an outbound request needs, secrets included. They never leave the worker. */
+export interface EndpointTarget extends StoredSigningSecrets {
   id: string;
   siteId: string;
   url: string;
-  secret: string;
   status: EndpointStatus;
   verificationGeneration: number;
 }
@@ -288,10 +288,14 @@ export async function findEndpointTarget(pool: Pool, id: string): Promise<Endpoi
     site_id: string;
     url: string;
     secret: string;
+    previous_secret: string | null;
+    previous_secret_expires_at: Date | null;
     status: EndpointStatus;
     verification_generation: number;
   }>(
-    'SELECT id, site_id, url, secret, status, verification_generation FROM endpoints WHERE id = $1',
+    `SELECT id, site_id, url, secret, previous_secret, previous_secret_expires_at, status,
+            verification_generation
+     FROM endpoints WHERE id = $1`,
     [id],
   );
   const row = rows[0];
@@ -301,6 +305,8 @@ export async function findEndpointTarget(pool: Pool, id: string): Promise<Endpoi
     siteId: row.site_id,
     url: row.url,
     secret: row.secret,
+    previousSecret: row.previous_secret,
+    previousSecretExpiresAt: row.previous_secret_expires_at,
     status: row.status,
     verificationGeneration: row.verification_generation,
   };

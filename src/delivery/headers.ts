@@ -5,7 +5,10 @@ export const USER_AGENT = 'Postion-Webhooks/1.0';
 
 /** Fields that a signed request carries. */
 export interface SignedRequestFields {
+  /** The endpoint's current secret. */
   secret: string;
+  /** The secret a rotation replaced, set only during its grace period by `selectSigningSecrets`. */
+  previousSecret?: string;
   body: string;
   eventId: string;
   eventType: string;
@@ -18,8 +21,20 @@ export interface SignedRequestFields {
  * Builds the headers of a signed request. `webhook-id` is the event id on every attempt, so
  * Standard Webhooks receivers deduplicate across retries and redeliveries. `webhook-timestamp` is
  * fresh on each attempt, as their replay protection expects.
+ *
+ * During a rotation's grace period the request is signed with both secrets, so a receiver holding
+ * either one verifies it. `webhook-signature` then lists two space-separated entries, the current
+ * secret's first, which the Standard Webhooks specification allows for zero-downtime rotation.
+ * `x-postion-signature` always carries the current secret's HMAC, and
+ * `x-postion-signature-previous` carries the previous secret's HMAC, sent only in that period.
  */
 export function buildSignedHeaders(fields: SignedRequestFields): Record<string, string> {
+  const secrets = [fields.secret];
+  if (fields.previousSecret !== undefined) secrets.push(fields.previousSecret);
+  const standardSignatures = secrets.map((secret) =>
+    signStandardWebhooks(secret, fields.eventId, fields.timestampSeconds, fields.body),
+  );
+
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'user-agent': USER_AGENT,
@@ -28,14 +43,12 @@ export function buildSignedHeaders(fields: SignedRequestFields): Record<string, 
     'x-postion-event-type': fields.eventType,
     'webhook-id': fields.eventId,
     'webhook-timestamp': String(fields.timestampSeconds),
-    'webhook-signature': signStandardWebhooks(
-      fields.secret,
-      fields.eventId,
-      fields.timestampSeconds,
-      fields.body,
-    ),
+    'webhook-signature': standardSignatures.join(' '),
   };
 
+  if (fields.previousSecret !== undefined) {
+    headers['x-postion-signature-previous'] = signPostion(fields.previousSecret, fields.body);
+  }
   if (fields.deliveryId !== undefined) headers['x-postion-delivery-id'] = fields.deliveryId;
   if (fields.attemptNumber !== undefined)
     headers['x-postion-attempt'] = String(fields.attemptNumber);

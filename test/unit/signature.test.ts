@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { buildSignedHeaders } from '../../src/delivery/headers';
 import { generateEndpointSecret, signPostion } from '../../src/delivery/signature';
@@ -10,9 +10,14 @@ const BODY = '{"id":"evt_1","event":"payment.failed"}';
 // printf '%s' "$BODY" | openssl dgst -sha256 -hmac "$SECRET"
 const OPENSSL_HEX = '814004c92be4c4a890172542bfde96a0ced01742d494204e5e98b0d6bd1dba7f';
 
-function signedHeaders(secret: string, body: string): Record<string, string> {
+function signedHeaders(
+  secret: string,
+  body: string,
+  previousSecret?: string,
+): Record<string, string> {
   return buildSignedHeaders({
     secret,
+    previousSecret,
     body,
     eventId: 'evt_01JC3Z7Q2M5X8V9T0R1S2N3P4K',
     eventType: 'subscriber.created',
@@ -69,6 +74,68 @@ describe('buildSignedHeaders', () => {
     const headers = signedHeaders(SECRET, BODY);
 
     expect(headers['x-postion-signature']).toBe(OPENSSL_HEX);
+  });
+});
+
+describe('buildSignedHeaders during rotation', () => {
+  const NEW_SECRET = 'whsec_3q2+7wAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+  /** Compares a hex header with the HMAC a receiver holding `secret` computes. */
+  function matchesHex(header: string | undefined, secret: string): boolean {
+    const expected = createHmac('sha256', secret).update(BODY, 'utf8').digest('hex');
+    const received = Buffer.from(header ?? '');
+    return received.length === expected.length && timingSafeEqual(received, Buffer.from(expected));
+  }
+
+  test('one secret sends one entry and no previous header', () => {
+    const headers = signedHeaders(NEW_SECRET, BODY);
+
+    expect(headers['webhook-signature']!.split(' ')).toHaveLength(1);
+    expect(headers['x-postion-signature-previous']).toBeUndefined();
+  });
+
+  test('two secrets send two space-separated entries', () => {
+    const headers = signedHeaders(NEW_SECRET, BODY, SECRET);
+    const entries = headers['webhook-signature']!.split(' ');
+
+    expect(entries).toHaveLength(2);
+    expect(entries[0]).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
+    expect(entries[1]).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
+    expect(entries[0]).not.toBe(entries[1]);
+    expect(entries[0]).toBe(signedHeaders(NEW_SECRET, BODY)['webhook-signature']);
+  });
+
+  test('new secret alone verifies with standardwebhooks', () => {
+    const headers = signedHeaders(NEW_SECRET, BODY, SECRET);
+
+    expect(() => new Webhook(NEW_SECRET).verify(BODY, headers)).not.toThrow();
+  });
+
+  test('previous secret alone verifies with standardwebhooks', () => {
+    const headers = signedHeaders(NEW_SECRET, BODY, SECRET);
+
+    expect(() => new Webhook(SECRET).verify(BODY, headers)).not.toThrow();
+  });
+
+  test('third secret fails standardwebhooks verification', () => {
+    const headers = signedHeaders(NEW_SECRET, BODY, SECRET);
+
+    expect(() => new Webhook(generateEndpointSecret()).verify(BODY, headers)).toThrow();
+  });
+
+  test('Postion signature stays with the new secret', () => {
+    const headers = signedHeaders(NEW_SECRET, BODY, SECRET);
+
+    expect(matchesHex(headers['x-postion-signature'], NEW_SECRET)).toBe(true);
+    expect(matchesHex(headers['x-postion-signature'], SECRET)).toBe(false);
+  });
+
+  test('previous Postion signature uses the previous secret', () => {
+    const headers = signedHeaders(NEW_SECRET, BODY, SECRET);
+
+    expect(headers['x-postion-signature-previous']).toBe(OPENSSL_HEX);
+    expect(matchesHex(headers['x-postion-signature-previous'], SECRET)).toBe(true);
+    expect(matchesHex(headers['x-postion-signature-previous'], NEW_SECRET)).toBe(false);
   });
 });
 
