@@ -65,6 +65,16 @@ export function makeSendDeliveryAttempt(deps: ActivityDependencies) {
       logger.info({ deliveryId: input.deliveryId }, 'delivery cancelled before its attempt');
       return { outcome: 'cancelled', statusCode: null, errorClass: null };
     }
+    // Disabling or deleting an endpoint cancels its waiting workflows; this covers an attempt that
+    // was already scheduled when that happened, or a cancel request that did not arrive.
+    if (context.endpointStatus === 'disabled') {
+      await cancelDelivery(pool, input.deliveryId);
+      logger.info(
+        { deliveryId: input.deliveryId, endpointId: context.endpointId },
+        'delivery cancelled: endpoint disabled',
+      );
+      return { outcome: 'cancelled', statusCode: null, errorClass: null };
+    }
 
     // A retry of this activity after the attempt was recorded (our failure after the commit)
     // returns the recorded outcome instead of sending the attempt again.

@@ -102,3 +102,29 @@ test('attempt before the commit fails retryably', async () => {
   }
   expect(receiver.requests.filter((request) => request.path === '/no-commit-yet')).toHaveLength(0);
 });
+
+test('disabled endpoint cancels the attempt', async () => {
+  const site = await createSite(db.pool);
+  const endpoint = await createEndpoint(db.pool, site.id, `${receiver.url}/disabled-attempt`);
+  const envelope = subscriberCreated(site.id);
+  await storeEvent(db.pool, envelope, serializeEnvelope(envelope), Buffer.from(envelope.id));
+  const [delivery] = await createDeliveriesForEvent(db.pool, envelope.id);
+  await db.pool.query(`UPDATE endpoints SET status = 'disabled' WHERE id = $1`, [endpoint.id]);
+  const attempt = makeSendDeliveryAttempt(testDependencies(db.pool));
+
+  const result: DeliveryAttemptResult = await new MockActivityEnvironment().run(attempt, {
+    deliveryId: delivery!.deliveryId,
+    attemptNumber: 1,
+    retryDelayMs: 60_000,
+    eventId: envelope.id,
+  } satisfies DeliveryAttemptInput);
+
+  expect(result.outcome).toBe('cancelled');
+  expect(receiver.requests.filter((request) => request.path === '/disabled-attempt')).toHaveLength(
+    0,
+  );
+  const { rows } = await db.pool.query('SELECT status FROM deliveries WHERE id = $1', [
+    delivery!.deliveryId,
+  ]);
+  expect(rows[0].status).toBe('cancelled');
+});
