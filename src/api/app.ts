@@ -4,6 +4,7 @@ import { mountOperations, type Operation } from './operation';
 import { problemHandler, unknownRoute } from './problem';
 import { deliveryOperations } from './routes/deliveries';
 import { endpointActionOperations } from './routes/endpoint-actions';
+import { endpointSecretOperations } from './routes/endpoint-secret';
 import { endpointOperations } from './routes/endpoints';
 import { eventOperations } from './routes/events';
 import { referenceOperations } from './routes/reference';
@@ -18,6 +19,7 @@ export function apiOperations(deps: ApiDependencies): Operation[] {
     ...eventOperations(deps),
     ...endpointOperations(deps),
     ...endpointActionOperations(deps),
+    ...endpointSecretOperations(deps),
     ...deliveryOperations(deps),
     ...siteOperations(deps),
   ];

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { callApi, startApiStack, type ApiStack } from '../helpers/api-stack';
 import { createEndpoint, createSite } from '../helpers/fixtures';
@@ -534,5 +535,69 @@ describe('request errors', () => {
 
     expect(missing.status).toBe(404);
     expect(missing.body.detail).toBe('no route for GET /v1/nothing-here');
+  });
+});
+
+describe('secret rotation', () => {
+  function verifies(secret: string, request: { headers: Record<string, unknown>; body: string }) {
+    const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+    const signed = `${request.headers['webhook-id']}.${request.headers['webhook-timestamp']}.${request.body}`;
+    const expected = `v1,${createHmac('sha256', key).update(signed).digest('base64')}`;
+    return String(request.headers['webhook-signature']).split(' ').includes(expected);
+  }
+
+  async function sendTestEvent(endpointId: string, path: string) {
+    const before = requestsTo(path).length;
+    const sent = await asSite('POST', `/v1/webhooks/${endpointId}/test`, {
+      event: 'subscriber.created',
+    });
+    expect(sent.status).toBe(202);
+    return await waitFor(() => requestsTo(path)[before]);
+  }
+
+  test('old and new secrets both sign during grace', async () => {
+    const endpoint = await createWebhook('/rotate-grace');
+    await waitForStatus(endpoint.id, 'active');
+
+    const rotated = await asSite('POST', `/v1/webhooks/${endpoint.id}/secret/rotate`, {
+      grace_period_seconds: 3600,
+    });
+    const request = await sendTestEvent(endpoint.id, '/rotate-grace');
+
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.secret).not.toBe(endpoint.secret);
+    expect(Date.parse(rotated.body.previous_secret_expires_at)).toBeGreaterThan(Date.now());
+    expect(verifies(endpoint.secret, request)).toBe(true);
+    expect(verifies(rotated.body.secret, request)).toBe(true);
+    const revealed = await asSite('GET', `/v1/webhooks/${endpoint.id}/secret`);
+    expect(revealed.body.secret).toBe(rotated.body.secret);
+    expect(JSON.stringify(revealed.body)).not.toContain(endpoint.secret);
+  });
+
+  test('zero grace drops the old secret', async () => {
+    const endpoint = await createWebhook('/rotate-now');
+    await waitForStatus(endpoint.id, 'active');
+
+    const rotated = await asSite('POST', `/v1/webhooks/${endpoint.id}/secret/rotate`, {
+      grace_period_seconds: 0,
+    });
+    const request = await sendTestEvent(endpoint.id, '/rotate-now');
+
+    expect(rotated.body.previous_secret_expires_at).toBeNull();
+    expect(verifies(endpoint.secret, request)).toBe(false);
+    expect(verifies(rotated.body.secret, request)).toBe(true);
+    expect(request.headers['x-postion-signature-previous']).toBeUndefined();
+  });
+
+  test('grace period out of range', async () => {
+    const endpoint = await createWebhook('/rotate-invalid');
+
+    const tooLong = await asSite('POST', `/v1/webhooks/${endpoint.id}/secret/rotate`, {
+      grace_period_seconds: 30 * 24 * 3600,
+    });
+
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.errors[0].path).toBe('grace_period_seconds');
+    expect(tooLong.body.detail).toContain('604800');
   });
 });
