@@ -130,15 +130,15 @@ describe('sites and API keys', () => {
     expect(entry.last_used_at).not.toBeNull();
   });
 
-  test('revoked key is refused', async () => {
+  test('revoked key is rejected', async () => {
     const created = await asSite('POST', '/v1/api-keys', { name: 'short-lived' });
     const revoked = await asSite('DELETE', `/v1/api-keys/${created.body.id}`);
 
     expect(revoked.status).toBe(200);
     expect(revoked.body.revoked_at).not.toBeNull();
-    const refused = await asSite('GET', '/v1/webhooks', undefined, created.body.key);
-    expect(refused.status).toBe(401);
-    expect(refused.contentType).toContain('application/problem+json');
+    const rejected = await asSite('GET', '/v1/webhooks', undefined, created.body.key);
+    expect(rejected.status).toBe(401);
+    expect(rejected.contentType).toContain('application/problem+json');
     expect((await asSite('DELETE', `/v1/api-keys/key_unknown`)).status).toBe(404);
   });
 
@@ -146,10 +146,10 @@ describe('sites and API keys', () => {
     const lone = await createSite(db.pool);
     const [only] = (await asSite('GET', '/v1/api-keys', undefined, lone.apiKey)).body.data;
 
-    const refused = await asSite('DELETE', `/v1/api-keys/${only.id}`, undefined, lone.apiKey);
+    const rejected = await asSite('DELETE', `/v1/api-keys/${only.id}`, undefined, lone.apiKey);
 
-    expect(refused.status).toBe(409);
-    expect(refused.body.detail).toContain(only.id);
+    expect(rejected.status).toBe(409);
+    expect(rejected.body.detail).toContain(only.id);
     expect((await asSite('GET', '/v1/site', undefined, lone.apiKey)).status).toBe(200);
   });
 });
@@ -356,15 +356,15 @@ describe('test events', () => {
     const endpoint = await createWebhook('/test-disabled');
     await asSite('POST', `/v1/webhooks/${endpoint.id}/disable`);
 
-    const refused = await asSite('POST', `/v1/webhooks/${endpoint.id}/test`, {
+    const rejected = await asSite('POST', `/v1/webhooks/${endpoint.id}/test`, {
       event: 'post.published',
     });
     const unknownType = await asSite('POST', `/v1/webhooks/${endpoint.id}/test`, {
       event: 'post.deleted',
     });
 
-    expect(refused.status).toBe(409);
-    expect(refused.body.detail).toContain('disabled');
+    expect(rejected.status).toBe(409);
+    expect(rejected.body.detail).toContain('disabled');
     expect(unknownType.status).toBe(400);
     expect(unknownType.body.detail).toContain('post.published');
   });
@@ -472,11 +472,11 @@ describe('delivery lists and events', () => {
     expect(outcome).toEqual(
       expect.objectContaining({ status: 'retrying', deliveries: 1, last_status_code: 500 }),
     );
-    const here = delivered.body.data.filter(
+    const atEndpoint = delivered.body.data.filter(
       (delivery: { endpoint_id: string }) => delivery.endpoint_id === endpointId,
     );
-    expect(here).toHaveLength(1);
-    expect(here[0].status).toBe('succeeded');
+    expect(atEndpoint).toHaveLength(1);
+    expect(atEndpoint[0].status).toBe('succeeded');
     expect((await asSite('GET', '/v1/events/evt_missing')).status).toBe(404);
   });
 
@@ -496,7 +496,7 @@ describe('delivery lists and events', () => {
 });
 
 describe('request errors', () => {
-  test('malformed and mistyped bodies are refused', async () => {
+  test('malformed and mistyped bodies are rejected', async () => {
     const malformed = await fetch(`${stack.apiUrl}/v1/webhooks`, {
       method: 'POST',
       headers: { authorization: `Bearer ${site.apiKey}`, 'content-type': 'application/json' },
@@ -521,7 +521,7 @@ describe('request errors', () => {
     expect(tooLarge.body.detail).toContain(String(256 * 1024));
   });
 
-  test('action with a body is refused', async () => {
+  test('action with a body is rejected', async () => {
     const endpoint = await createWebhook('/action-body');
 
     const withBody = await asSite('POST', `/v1/webhooks/${endpoint.id}/disable`, { force: true });

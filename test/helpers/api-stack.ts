@@ -65,7 +65,7 @@ export async function startApiStack(db: TestDatabase, taskQueue: string): Promis
   };
 }
 
-/** Sends a JSON request and returns the status and parsed body. */
+/** Sends a JSON request and returns the status and the body, parsed when it is JSON. */
 export async function callApi(
   apiUrl: string,
   method: string,
@@ -83,9 +83,10 @@ export async function callApi(
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
+  const isJson = /json/.test(response.headers.get('content-type') ?? '');
   return {
     status: response.status,
-    body: text ? JSON.parse(text) : null,
+    body: text && isJson ? JSON.parse(text) : text || null,
     contentType: response.headers.get('content-type'),
     headers: response.headers,
   };
