@@ -1,3 +1,4 @@
+import { findDelivery } from '../../src/db/delivery-queries';
 import {
   createRecovery,
   deleteRecovery,
@@ -125,6 +126,20 @@ test('batch run again returns the same redeliveries', async () => {
   );
   const stored = await findRecovery(db.pool, site.id, recovery.id);
   expect(stored!.redelivered).toBe(2);
+});
+
+test('redelivery shows its recovery and original', async () => {
+  const { site, endpoint, deliveryIds } = await endpointWithFailures(1);
+  const recovery = await startRecovery(site.id, endpoint.id);
+
+  const batch = await redeliverRecoveryBatch(db.pool, recovery.id, { afterId: null, limit: 10 });
+  const [target] = redelivered(batch).targets;
+  const delivery = await findDelivery(db.pool, site.id, target!.deliveryId);
+
+  expect(delivery!.recoveryId).toBe(recovery.id);
+  expect(delivery!.redeliveryOf).toBe(deliveryIds[0]);
+  expect(delivery!.status).toBe('pending');
+  expect(delivery!.workflowId).toBe(target!.workflowId);
 });
 
 test('batches continue after the cursor', async () => {
