@@ -1,11 +1,13 @@
 import { makeCreateDeliveries } from './create-deliveries';
 import type { ActivityDependencies } from './dependencies';
 import { makeNotifyEndpointOwner } from './notify-endpoint-owner';
+import { makeMarkRecoveryFinished, makeRedeliverNextBatch } from './recover-deliveries';
 import { makeCancelDelivery, makeSendDeliveryAttempt } from './send-delivery-attempt';
 import { makeVerifyEndpoint } from './verify-endpoint';
 
 export type { ActivityDependencies } from './dependencies';
 export type { CreateDeliveriesInput } from './create-deliveries';
+export type { MarkRecoveryFinishedInput, RedeliverBatchInput } from './recover-deliveries';
 export type { DeliveryAttemptInput, DeliveryAttemptResult } from './send-delivery-attempt';
 export type { VerifyEndpointInput, VerifyEndpointResult } from './verify-endpoint';
 
@@ -17,6 +19,8 @@ export function createActivities(deps: ActivityDependencies) {
     markDeliveryCancelled: makeCancelDelivery(deps),
     verifyEndpoint: makeVerifyEndpoint(deps),
     notifyEndpointOwner: makeNotifyEndpointOwner(deps),
+    redeliverNextBatch: makeRedeliverNextBatch(deps),
+    markRecoveryFinished: makeMarkRecoveryFinished(deps),
   };
 }
 

@@ -10,6 +10,8 @@ export interface DeliveryRecord {
   siteId: string;
   workflowId: string;
   redeliveryOf: string | null;
+  /** Recovery that created this redelivery, or null. */
+  recoveryId: string | null;
   status: DeliveryStatus;
   attemptCount: number;
   nextAttemptAt: Date | null;
@@ -20,8 +22,9 @@ export interface DeliveryRecord {
   completedAt: Date | null;
 }
 
-const COLUMNS = `id, event_id, event_type, endpoint_id, site_id, workflow_id, redelivery_of, status,
-  attempt_count, next_attempt_at, last_status_code, last_error, created_at, updated_at, completed_at`;
+const COLUMNS = `id, event_id, event_type, endpoint_id, site_id, workflow_id, redelivery_of,
+  recovery_id, status, attempt_count, next_attempt_at, last_status_code, last_error, created_at,
+  updated_at, completed_at`;
 
 function toRecord(row: Record<string, any>): DeliveryRecord {
   return {
@@ -32,6 +35,7 @@ function toRecord(row: Record<string, any>): DeliveryRecord {
     siteId: row.site_id,
     workflowId: row.workflow_id,
     redeliveryOf: row.redelivery_of,
+    recoveryId: row.recovery_id,
     status: row.status,
     attemptCount: row.attempt_count,
     nextAttemptAt: row.next_attempt_at,

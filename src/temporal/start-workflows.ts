@@ -6,6 +6,7 @@ import {
 import type { DeliveryTarget } from '../db/deliveries';
 import type { DeliverWebhookInput } from '../workflows/deliver-webhook';
 import type { DispatchEventInput } from '../workflows/dispatch-event';
+import type { RecoverDeliveriesInput } from '../workflows/recover-deliveries';
 import type { VerifyEndpointInput } from '../activities/verify-endpoint';
 import { deliverySearchAttributes } from './search-attributes';
 import { dispatchWorkflowId, verificationWorkflowId } from './workflow-ids';
@@ -63,6 +64,28 @@ export async function startVerification(
     verificationWorkflowId(input.endpointId, input.generation),
     input,
   );
+}
+
+/** Start options of recovery workflows. */
+export interface RecoveryStartOptions {
+  /** Tag the redeliveries with their search attributes, which the server must have registered. */
+  tagDeliveries: boolean;
+}
+
+/**
+ * Starts the workflow of a recovery, once. Call it after the recovery's row has committed: a
+ * workflow that finds no row takes the recovery for deleted with its endpoint and ends.
+ */
+export async function startRecovery(
+  target: WorkflowTarget,
+  recovery: { recoveryId: string; workflowId: string },
+  options: RecoveryStartOptions,
+): Promise<void> {
+  const input: RecoverDeliveriesInput = {
+    recoveryId: recovery.recoveryId,
+    tagDeliveries: options.tagDeliveries,
+  };
+  await startOnce(target, 'recoverDeliveries', recovery.workflowId, input);
 }
 
 // A publisher waits for the answer, so a Temporal outage must end in a prompt 503, not a hang.

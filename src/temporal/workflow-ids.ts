@@ -19,3 +19,8 @@ export function verificationWorkflowId(endpointId: string, generation: number): 
 export function redeliveryWorkflowId(deliveryId: string): string {
   return `redelivery-${deliveryId}`;
 }
+
+/** Id of the workflow that redelivers the failed deliveries of one recovery. */
+export function recoveryWorkflowId(recoveryId: string): string {
+  return `recover-${recoveryId}`;
+}

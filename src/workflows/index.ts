@@ -5,3 +5,5 @@ export type { DeliverWebhookInput, DeliverWebhookResult } from './deliver-webhoo
 export { dispatchEvent } from './dispatch-event';
 export type { DispatchEventInput } from './dispatch-event';
 export { verifyEndpointUrl } from './verify-endpoint-url';
+export { recoverDeliveries } from './recover-deliveries';
+export type { RecoverDeliveriesInput, RecoverDeliveriesResult } from './recover-deliveries';

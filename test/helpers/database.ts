@@ -47,3 +47,12 @@ async function withAdmin(url: string, work: (client: Client) => Promise<unknown>
     await client.end();
   }
 }
+
+/** Counts the sessions of the database behind `pool` that wait for a lock. */
+export async function countLockWaiters(pool: Pool): Promise<number> {
+  const { rows } = await pool.query<{ waiting: number }>(
+    `SELECT count(*)::int AS waiting FROM pg_stat_activity
+     WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+  );
+  return rows[0]!.waiting;
+}

@@ -3,9 +3,11 @@ import { storeEvent } from '../../src/db/events';
 import { addApiKey, generateApiKey } from '../../src/db/api-keys';
 import { upsertSite } from '../../src/db/sites';
 import type { EndpointStatus } from '../../src/db/endpoints';
+import type { DeliveryStatus } from '../../src/db/deliveries';
 import { serializeEnvelope, type EventEnvelope } from '../../src/events/envelope';
 import { generateEndpointSecret } from '../../src/delivery/signature';
 import { newId } from '../../src/ids';
+import { deliveryWorkflowId, redeliveryWorkflowId } from '../../src/temporal/workflow-ids';
 
 /** Creates a site with an owner email and an API key. */
 export async function createSite(pool: Pool, ownerEmail = 'owner@example.com') {
@@ -65,4 +67,43 @@ export async function storeTestEvent(pool: Pool, envelope: EventEnvelope) {
   const body = serializeEnvelope(envelope);
   await storeEvent(pool, envelope, body, Buffer.from(envelope.id));
   return { eventId: envelope.id, body };
+}
+
+/**
+ * Inserts a finished delivery of a stored event straight into the database, created at
+ * `createdAt` and finished 14 hours 36 minutes later, as long as the retry schedule takes. No
+ * workflow runs for it. Returns its id.
+ */
+export async function insertFinishedDelivery(
+  pool: Pool,
+  delivery: {
+    eventId: string;
+    endpointId: string;
+    status: Extract<DeliveryStatus, 'succeeded' | 'failed'>;
+    createdAt: Date;
+    redeliveryOf?: string;
+  },
+): Promise<string> {
+  const id = newId('dlv', delivery.createdAt.getTime());
+  const workflowId = delivery.redeliveryOf
+    ? redeliveryWorkflowId(id)
+    : deliveryWorkflowId(delivery.eventId, delivery.endpointId);
+  await pool.query(
+    `INSERT INTO deliveries (id, event_id, endpoint_id, site_id, event_type, workflow_id, status,
+                             redelivery_of, attempt_count, created_at, updated_at, completed_at)
+     SELECT $1, ev.id, $3, ev.site_id, ev.type, $4, $5, $6, 6, $7::timestamptz,
+            $7::timestamptz + interval '14h 36m',
+            $7::timestamptz + interval '14h 36m'
+     FROM events ev WHERE ev.id = $2`,
+    [
+      id,
+      delivery.eventId,
+      delivery.endpointId,
+      workflowId,
+      delivery.status,
+      delivery.redeliveryOf ?? null,
+      delivery.createdAt,
+    ],
+  );
+  return id;
 }

@@ -1,10 +1,17 @@
+import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  NativeConnection,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createActivities, type ActivityDependencies } from '../../src/activities';
 import { createEndpointAgent } from '../../src/delivery/http-attempt';
 import { createLogger } from '../../src/logger';
 import { createMailer } from '../../src/mail/mailer';
+import { createDeliveryWorker } from '../../src/worker-setup';
 
 /** Starts Temporal's time-skipping test server, from the path global-setup resolved if any. */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
@@ -77,6 +84,39 @@ export async function startTestWorker(
     async stop() {
       worker.shutdown();
       await running;
+    },
+  };
+}
+
+/** A worker on the shared Temporal dev server, with a client on the same native connection. */
+export interface DevServerWorker {
+  client: Client;
+  stop(): Promise<void>;
+}
+
+/** Starts a worker of every workflow and activity on `taskQueue` of the shared dev server. */
+export async function startDevServerWorker(
+  taskQueue: string,
+  dependencies: ActivityDependencies,
+): Promise<DevServerWorker> {
+  const address = process.env.TEST_TEMPORAL_ADDRESS;
+  if (!address) throw new Error('TEST_TEMPORAL_ADDRESS is not set; run the tests through jest');
+
+  const connection = await NativeConnection.connect({ address });
+  const worker = await createDeliveryWorker({
+    connection,
+    namespace: 'default',
+    taskQueue,
+    dependencies,
+    workflowBundle: await workflowBundle(),
+  });
+  const running = worker.run();
+  return {
+    client: new Client({ connection, namespace: 'default' }),
+    async stop() {
+      worker.shutdown();
+      await running;
+      await connection.close();
     },
   };
 }

@@ -16,6 +16,8 @@ test('recorded histories exist', () => {
       'deliver-webhook-recovered.binpb',
       'deliver-webhook-recovered-activity-task.binpb',
       'dispatch-event.binpb',
+      'recover-deliveries.binpb',
+      'recover-deliveries-continued.binpb',
       'verify-endpoint-url.binpb',
     ]),
   );
