@@ -7,6 +7,7 @@ import { endpointActionOperations } from './routes/endpoint-actions';
 import { endpointSecretOperations } from './routes/endpoint-secret';
 import { endpointOperations } from './routes/endpoints';
 import { eventOperations } from './routes/events';
+import { recoveryOperations } from './routes/recoveries';
 import { referenceOperations } from './routes/reference';
 import { siteOperations } from './routes/sites';
 
@@ -21,6 +22,7 @@ export function apiOperations(deps: ApiDependencies): Operation[] {
     ...endpointActionOperations(deps),
     ...endpointSecretOperations(deps),
     ...deliveryOperations(deps),
+    ...recoveryOperations(deps),
     ...siteOperations(deps),
   ];
   const all: Operation[] = [...operations, ...referenceOperations(() => all)];

@@ -42,6 +42,9 @@ export function cursorSchema(prefix: string) {
 export const instantSchema = z.iso
   .datetime({
     offset: true,
-    message: 'expected an ISO 8601 date-time such as 2026-01-31T09:00:00Z',
+    error: (issue) =>
+      issue.input === undefined
+        ? 'is required'
+        : `invalid date-time ${JSON.stringify(issue.input)}; use ISO 8601 such as 2026-01-31T09:00:00Z`,
   })
   .transform((value) => new Date(value));

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { callApi, startApiStack, type ApiStack } from '../helpers/api-stack';
-import { createEndpoint, createSite } from '../helpers/fixtures';
+import { newId } from '../../src/ids';
+import { createEndpoint, createSite, storeTestEvent, subscriberCreated } from '../helpers/fixtures';
 import { startReceiver, waitFor, type Receiver } from '../helpers/receiver';
 
 const TASK_QUEUE = 'management-test';
@@ -599,5 +600,78 @@ describe('secret rotation', () => {
     expect(tooLong.status).toBe(400);
     expect(tooLong.body.errors[0].path).toBe('grace_period_seconds');
     expect(tooLong.body.detail).toContain('604800');
+  });
+});
+
+describe('recover', () => {
+  /** Stores an event with a delivery to the endpoint that used up its attempts. */
+  async function failedDelivery(endpointId: string, createdAt: string) {
+    const envelope = subscriberCreated(site.id);
+    const { eventId } = await storeTestEvent(db.pool, envelope);
+    const id = newId('dlv');
+    await db.pool.query(
+      `INSERT INTO deliveries (id, event_id, endpoint_id, site_id, event_type, workflow_id, status,
+                               attempt_count, created_at, completed_at)
+       VALUES ($1, $2, $3, $4, 'subscriber.created', $5, 'failed', 6, $6, $6)`,
+      [id, eventId, endpointId, site.id, `delivery-${eventId}-${endpointId}`, createdAt],
+    );
+    return { id, eventId };
+  }
+
+  test('redelivers failed deliveries since a time', async () => {
+    const endpoint = await createWebhook('/recover');
+    await waitForStatus(endpoint.id, 'active');
+    const old = await failedDelivery(endpoint.id, '2026-01-01T00:00:00Z');
+    const recent = [
+      await failedDelivery(endpoint.id, '2026-06-01T00:00:00Z'),
+      await failedDelivery(endpoint.id, '2026-06-02T00:00:00Z'),
+    ];
+
+    const started = await asSite('POST', `/v1/webhooks/${endpoint.id}/recover`, {
+      since: '2026-05-01T00:00:00Z',
+    });
+
+    expect(started.status).toBe(202);
+    expect(started.body.total).toBe(2);
+    const finished = await waitFor(async () => {
+      const { body } = await asSite('GET', `/v1/recoveries/${started.body.id}`);
+      return body.status === 'completed' ? body : undefined;
+    });
+    expect(finished.redelivered).toBe(2);
+    const delivered = await waitFor(() => {
+      const ids = eventsAt('/recover')
+        .filter((body) => body.event !== 'endpoint.verification')
+        .map((body) => body.id);
+      return ids.length === 2 ? ids.sort() : undefined;
+    });
+    expect(delivered).toEqual(recent.map((delivery) => delivery.eventId).sort());
+    expect(delivered).not.toContain(old.eventId);
+    const redeliveries = await asSite('GET', `/v1/events/${recent[0]!.eventId}/deliveries`);
+    const linked = redeliveries.body.data.find(
+      (delivery: { redelivery_of: string | null }) => delivery.redelivery_of === recent[0]!.id,
+    );
+    expect(linked.recovery_id).toBe(started.body.id);
+    const listed = await asSite('GET', `/v1/webhooks/${endpoint.id}/recoveries`);
+    expect(listed.body.data.map((recovery: { id: string }) => recovery.id)).toEqual([
+      started.body.id,
+    ]);
+  });
+
+  test('recover needs a past time and a receiving endpoint', async () => {
+    const endpoint = await createWebhook('/recover-invalid');
+    await asSite('POST', `/v1/webhooks/${endpoint.id}/disable`);
+
+    const future = await asSite('POST', `/v1/webhooks/${endpoint.id}/recover`, {
+      since: '2999-01-01T00:00:00Z',
+    });
+    const disabled = await asSite('POST', `/v1/webhooks/${endpoint.id}/recover`, {
+      since: '2026-01-01T00:00:00Z',
+    });
+    const missing = await asSite('POST', `/v1/webhooks/${endpoint.id}/recover`, {});
+
+    expect(future.status).toBe(400);
+    expect(future.body.detail).toContain('2999-01-01T00:00:00.000Z');
+    expect(disabled.status).toBe(409);
+    expect(missing.body.errors[0]).toEqual({ path: 'since', message: 'is required' });
   });
 });

@@ -158,6 +158,27 @@ export const OPERATION_EXAMPLES: Record<string, Example> = {
     status: 202,
   }),
 
+  recoverEndpoint: async (context) => ({
+    path: `/v1/webhooks/${(await endpoint(context)).id}/recover`,
+    body: { since: '2020-01-01T00:00:00Z' },
+    status: 202,
+  }),
+  listEndpointRecoveries: async (context) => ({
+    path: `/v1/webhooks/${(await endpoint(context)).id}/recoveries`,
+    status: 200,
+  }),
+  getRecovery: async (context) => {
+    const target = await endpoint(context);
+    const started = await callApi(
+      context.stack.apiUrl,
+      'POST',
+      `/v1/webhooks/${target.id}/recover`,
+      context.site.apiKey,
+      { since: '2020-01-01T00:00:00Z' },
+    );
+    return { path: `/v1/recoveries/${started.body.id}`, status: 200 };
+  },
+
   createSite: async () => ({
     path: '/v1/sites',
     body: { id: newId('site'), name: 'Example', owner_email: 'owner@example.com' },
