@@ -2,7 +2,7 @@ import { z } from 'zod';
 import '../validation';
 
 /**
- * A path id. Ids are checked for shape only: an id of the right shape that the site does not own
+ * Returns the schema of a path id. Ids are checked for shape only: an id of the right shape that the site does not own
  * gets a 404, the same as one that does not exist, so ids of other sites reveal nothing.
  */
 export function resourceId(resource: string) {

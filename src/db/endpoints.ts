@@ -347,7 +347,8 @@ export async function deleteEndpoint(
 ): Promise<string[] | null> {
   const { rowCount } = await client.query(
     `UPDATE endpoints
-     SET deleted_at = now(), status = 'disabled', secret = '', status_reason = 'deleted',
+     SET deleted_at = now(), status = 'disabled', status_reason = 'deleted',
+         secret = '', previous_secret = NULL, previous_secret_expires_at = NULL,
          verification_generation = verification_generation + 1, updated_at = now()
      WHERE site_id = $1 AND id = $2 AND deleted_at IS NULL`,
     [siteId, id],

@@ -411,9 +411,14 @@ test('deleted endpoint stops its waiting deliveries and records them cancelled',
 
   expect(deleted.status).toBe(204);
   expect((await asSite('GET', `/v1/webhooks/${endpoint.id}`)).status).toBe(404);
-  // The delivery stays on record, stopped.
+  // The delivery stays on record, stopped, and the secret is gone.
   const record = await asSite('GET', `/v1/deliveries/${delivery.id}`);
   expect(record.body.status).toBe('cancelled');
+  const { rows } = await db.pool.query(
+    'SELECT secret, previous_secret FROM endpoints WHERE id = $1',
+    [endpoint.id],
+  );
+  expect(rows[0]).toEqual({ secret: '', previous_secret: null });
   const handle = stack.client.workflow.getHandle(delivery.workflow_id);
   const closed = await waitFor(async () => {
     const { status } = await handle.describe();
