@@ -197,6 +197,10 @@ function printBanner(
     `  Temporal Web UI:   ${uiUrl}`,
     `  Dev site API key:  ${credentials.siteApiKey}   (site ${DEV_SITE.id})`,
     `  Publisher token:   ${credentials.publisherToken}`,
+    `  API reference:     ${apiUrl}/docs`,
+    '',
+    'For the curl examples of the README:',
+    `  export API=${apiUrl} KEY=${credentials.siteApiKey} PUBLISHER=${credentials.publisherToken}`,
     '',
     'Try it: npm run demo      Stop: Ctrl-C',
   ];
