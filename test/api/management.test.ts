@@ -651,6 +651,11 @@ describe('recover', () => {
       (delivery: { redelivery_of: string | null }) => delivery.redelivery_of === recent[0]!.id,
     );
     expect(linked.recovery_id).toBe(started.body.id);
+    const attemptLog = await waitFor(async () => {
+      const { body } = await asSite('GET', `/v1/deliveries/${linked.id}`);
+      return body.status === 'succeeded' ? body.attempts : undefined;
+    });
+    expect(attemptLog).toEqual([expect.objectContaining({ attempt_number: 1, status_code: 200 })]);
     const listed = await asSite('GET', `/v1/webhooks/${endpoint.id}/recoveries`);
     expect(listed.body.data.map((recovery: { id: string }) => recovery.id)).toEqual([
       started.body.id,
