@@ -1,3 +1,4 @@
+import type { PoolClient } from 'pg';
 import { createDeliveriesForEvent, type DeliveryTarget } from '../db/deliveries';
 import { storeEvent } from '../db/events';
 import { lockIdempotencyKey, storeIdempotentResponse } from '../db/idempotency-keys';
@@ -39,7 +40,7 @@ export interface IdempotentRequest {
 /** Outcome of publishing an event. */
 export type Acceptance =
   /** Stored with its deliveries under way, now or by an earlier request with the same event. */
-  | { kind: 'accepted'; eventId: string; duplicate: boolean }
+  | { kind: 'accepted'; eventId: string; duplicate: boolean; deliveries: number }
   /** The event id was published before with a different body. */
   | { kind: 'conflict'; eventId: string }
   /** The Idempotency-Key was used before with this body: its first response, again. */
@@ -74,31 +75,53 @@ export async function acceptEvent(
     if (stored === 'conflict') return { kind: 'conflict', eventId: envelope.id };
 
     // A duplicate was accepted before, with its deliveries started in the same transaction.
+    let deliveries: DeliveryTarget[] = [];
     if (stored === 'stored') {
-      const deliveries = await createDeliveriesForEvent(client, envelope.id);
+      deliveries = await createDeliveriesForEvent(client, envelope.id);
       const target = { client: deps.temporal, taskQueue: deps.taskQueue };
       const options = { tagDeliveries: deps.tagDeliveries, eager: deps.eagerWorkflowStart };
       await startWorkflows(target, envelope.id, deliveries, options).catch((error) => {
         throw new WorkflowStartError(envelope.id, { cause: error });
       });
     }
+    const count =
+      stored === 'stored' ? deliveries.length : await countFirstDeliveries(client, envelope.id);
     if (idempotency) {
       await storeIdempotentResponse(client, idempotency.key, {
         requestFingerprint: idempotency.requestFingerprint,
         status: ACCEPTED_STATUS,
-        body: acceptedBody(envelope.id),
+        body: acceptedBody(envelope.id, count),
       });
     }
-    return { kind: 'accepted', eventId: envelope.id, duplicate: stored === 'duplicate' };
+    return {
+      kind: 'accepted',
+      eventId: envelope.id,
+      duplicate: stored === 'duplicate',
+      deliveries: count,
+    };
   });
 }
 
 /** HTTP status of an accepted event. */
 export const ACCEPTED_STATUS = 202;
 
-/** Returns the response body of an accepted event. */
-export function acceptedBody(eventId: string): { id: string } {
-  return { id: eventId };
+/**
+ * Returns the response body of an accepted event. The count of deliveries shows a publisher at once
+ * that an event reached no endpoint, such as one with a mistyped site id.
+ */
+export function acceptedBody(
+  eventId: string,
+  deliveries: number,
+): { id: string; deliveries: number } {
+  return { id: eventId, deliveries };
+}
+
+async function countFirstDeliveries(client: PoolClient, eventId: string): Promise<number> {
+  const { rows } = await client.query<{ count: string }>(
+    'SELECT count(*) FROM deliveries WHERE event_id = $1 AND redelivery_of IS NULL',
+    [eventId],
+  );
+  return Number(rows[0]!.count);
 }
 
 async function startWorkflows(

@@ -36,7 +36,11 @@ export function requirePublisher(publisherToken: string | undefined): RequestHan
     // Hashing first gives both sides the same length, which timingSafeEqual requires.
     const given = createHash('sha256').update(token).digest();
     if (!timingSafeEqual(given, expected)) {
-      next(unauthorized('the publisher token is not valid'));
+      next(
+        unauthorized(
+          'the publisher token is not valid; this route is for Postion services and takes the publisher token, not a site API key',
+        ),
+      );
       return;
     }
     next();
@@ -53,7 +57,11 @@ export function requireSiteKey(pool: Pool): RequestHandler {
     }
     const siteId = await findSiteIdByApiKey(pool, token);
     if (!siteId) {
-      next(unauthorized('the API key is not valid or has been revoked'));
+      next(
+        unauthorized(
+          'the API key is not valid or has been revoked; this route takes a site API key (pwk_...)',
+        ),
+      );
       return;
     }
     req.siteId = siteId;

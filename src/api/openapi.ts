@@ -24,6 +24,7 @@ type JsonSchema = Record<string, unknown>;
 export interface OpenApiDocument {
   openapi: '3.1.0';
   info: { title: string; version: string; description: string };
+  servers: Array<{ url: string }>;
   tags: Array<{ name: string }>;
   paths: Record<string, Record<string, any>>;
   components: { securitySchemes: Record<string, unknown>; schemas: Record<string, JsonSchema> };
@@ -45,6 +46,8 @@ export function buildOpenApiDocument(operations: Operation[]): OpenApiDocument {
       description:
         'Signed webhook delivery for Postion sites. Site owners manage endpoints, deliveries and API keys with a site API key; Postion services publish events with the publisher token. Errors are RFC 9457 problem documents.',
     },
+    // Relative to where the document is served, so it holds for any host the API runs on.
+    servers: [{ url: '/' }],
     tags: [...new Set(operations.map((operation) => operation.tag))].map((name) => ({ name })),
     paths,
     components: {

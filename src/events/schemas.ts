@@ -78,7 +78,9 @@ export const eventIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, {
 
 export const eventTypeSchema = z.enum(EVENT_TYPES as [EventType, ...EventType[]], {
   error: (issue) =>
-    `unknown event type ${JSON.stringify(issue.input)}; expected one of ${EVENT_TYPES.join(', ')}`,
+    issue.input === undefined
+      ? `is required; one of ${EVENT_TYPES.join(', ')}`
+      : `unknown event type ${JSON.stringify(issue.input)}; expected one of ${EVENT_TYPES.join(', ')}`,
 });
 
 /** Body of `POST /v1/events` before its `data` is checked against the type's schema. */
@@ -87,7 +89,11 @@ export const publishEventSchema = z.strictObject({
   event: eventTypeSchema,
   timestamp: z.iso
     .datetime({ offset: true, message: 'expected an ISO 8601 date-time' })
-    .refine(isStorableInstant, { message: 'must fall between 1970 and 9999 in UTC' })
+    .refine(isStorableInstant, {
+      message: 'must fall between 1970 and 9999 in UTC',
+      // A value that is not a date-time at all gets the format error alone.
+      when: (payload) => payload.issues.length === 0,
+    })
     .optional(),
   data: z.record(z.string(), z.unknown()),
 });

@@ -100,7 +100,7 @@ async function seedDevSite(databaseUrl: string) {
   try {
     await migrate(pool);
     await upsertSite(pool, DEV_SITE);
-    await addApiKey(pool, DEV_SITE.id, credentials.siteApiKey);
+    await addApiKey(pool, DEV_SITE.id, credentials.siteApiKey, 'dev stack');
   } finally {
     await pool.end();
   }

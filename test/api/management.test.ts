@@ -465,7 +465,7 @@ describe('delivery lists and events', () => {
     const delivered = await asSite('GET', `/v1/events/${published[0]}/deliveries`);
 
     expect(failing.status).toBe(200);
-    expect(failing.body.type).toBe('post.published');
+    expect(failing.body.event).toBe('post.published');
     expect(JSON.parse(failing.body.payload).id).toBe(published[3]);
     const outcome = failing.body.outcomes.find(
       (entry: { endpoint_id: string }) => entry.endpoint_id === endpointId,

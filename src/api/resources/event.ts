@@ -7,9 +7,9 @@ export const eventSchema = component(
   'Event',
   z.object({
     id: z.string(),
-    type: z.string(),
+    event: z.string().describe('the event type, as in the payload'),
     site_id: z.string(),
-    occurred_at: timestamp(),
+    timestamp: timestamp().describe('when it happened, as in the payload'),
     received_at: timestamp(),
     test: z.boolean().describe('sent by the owner to one endpoint, not published by Postion'),
   }),
@@ -40,15 +40,23 @@ export const eventDetailSchema = component(
 
 export const acceptedEventSchema = component(
   'AcceptedEvent',
-  z.object({ id: z.string().describe('the event id, given or assigned') }),
+  z.object({
+    id: z.string().describe('the event id, given or assigned'),
+    deliveries: z
+      .number()
+      .int()
+      .describe(
+        'endpoints the event is delivered to; 0 when no endpoint of data.site_id receives it',
+      ),
+  }),
 );
 
 export function serializeEvent(event: EventRecord): z.infer<typeof eventSchema> {
   return {
     id: event.id,
-    type: event.type,
+    event: event.type,
     site_id: event.siteId,
-    occurred_at: event.occurredAt.toISOString(),
+    timestamp: event.occurredAt.toISOString(),
     received_at: event.receivedAt.toISOString(),
     test: event.test,
   };

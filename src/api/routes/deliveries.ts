@@ -227,14 +227,7 @@ export function deliveryOperations(deps: ApiDependencies): Operation[] {
         }
 
         const redelivery = await createRedelivery(deps.pool, original.id);
-        if (!redelivery) {
-          throw new ProblemError({
-            type: PROBLEM_TYPES.conflict,
-            title: 'Endpoint not receiving',
-            status: 409,
-            detail: `endpoint ${JSON.stringify(original.endpointId)} does not receive events now; verify or enable it before redelivering`,
-          });
-        }
+        if (!redelivery) throw await notReceiving(deps, original.endpointId);
         await startCommittedDelivery(deps, redelivery, 'request the redelivery');
         deps.logger.info(
           { deliveryId: redelivery.deliveryId, redeliveryOf: original.id },
@@ -309,6 +302,23 @@ async function reachWorkflow(
       detail: 'the workflow service is unreachable; send the request again',
     });
   }
+}
+
+async function notReceiving(deps: ApiDependencies, endpointId: string): Promise<ProblemError> {
+  const { rows } = await deps.pool.query<{ status: string; deleted: boolean }>(
+    'SELECT status, deleted_at IS NOT NULL AS deleted FROM endpoints WHERE id = $1',
+    [endpointId],
+  );
+  const endpoint = rows[0];
+  const advice = endpoint?.deleted
+    ? 'was deleted, so nothing can be sent to it again'
+    : `is ${endpoint?.status ?? 'gone'}; verify or enable it before redelivering`;
+  return new ProblemError({
+    type: PROBLEM_TYPES.conflict,
+    title: 'Endpoint not receiving',
+    status: 409,
+    detail: `endpoint ${JSON.stringify(endpointId)} ${advice}`,
+  });
 }
 
 function notWaiting(id: string, status: string, action: string): ProblemError {

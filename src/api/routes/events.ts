@@ -98,10 +98,14 @@ export function eventOperations(deps: ApiDependencies): Operation[] {
                 eventId: acceptance.eventId,
                 eventType: envelope.event,
                 duplicate: acceptance.duplicate,
+                deliveries: acceptance.deliveries,
               },
               'event accepted',
             );
-            return { status: ACCEPTED_STATUS, body: acceptedBody(acceptance.eventId) };
+            return {
+              status: ACCEPTED_STATUS,
+              body: acceptedBody(acceptance.eventId, acceptance.deliveries),
+            };
         }
       },
     }),
