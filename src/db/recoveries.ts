@@ -81,14 +81,21 @@ const IN_WINDOW = `d.endpoint_id = r.endpoint_id AND d.status = 'failed'
   AND d.created_at >= r.since AND d.completed_at <= r.created_at`;
 const NEVER_REDELIVERED = 'NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.redelivery_of = d.id)';
 
+/** Outcome of requesting a recovery. */
+export type CreateRecoveryResult =
+  | { kind: 'created'; recovery: Recovery }
+  /** The endpoint has a recovery running; only one at a time can run. */
+  | { kind: 'running'; recoveryId: string }
+  | { kind: 'notFound' };
+
 /**
  * Inserts a running recovery of an endpoint of a site, with `total` counted by the same statement.
- * Returns null when the site has no such endpoint. The caller starts its workflow afterwards.
+ * The caller starts its workflow afterwards.
  */
 export async function createRecovery(
   pool: Pool,
   request: { siteId: string; endpointId: string; since: Date },
-): Promise<Recovery | null> {
+): Promise<CreateRecoveryResult> {
   const id = newId('rcv');
   const { rows } = await pool.query<RecoveryRow>(
     `INSERT INTO recoveries (id, site_id, endpoint_id, since, status, total, workflow_id,
@@ -98,11 +105,20 @@ export async function createRecovery(
             $5, r.created_at, r.created_at
      FROM (SELECT $1::text AS id, $3::text AS endpoint_id, $4::timestamptz AS since,
                   now() AS created_at) r
-     JOIN endpoints ep ON ep.id = r.endpoint_id AND ep.site_id = $2
+     JOIN endpoints ep ON ep.id = r.endpoint_id AND ep.site_id = $2 AND ep.deleted_at IS NULL
+     ON CONFLICT (endpoint_id) WHERE status = 'running' DO NOTHING
      RETURNING ${COLUMNS}`,
     [id, request.siteId, request.endpointId, request.since, recoveryWorkflowId(id)],
   );
-  return rows[0] ? toRecovery(rows[0]) : null;
+  if (rows[0]) return { kind: 'created', recovery: toRecovery(rows[0]) };
+
+  const running = await pool.query<{ id: string }>(
+    `SELECT r.id FROM recoveries r JOIN endpoints ep ON ep.id = r.endpoint_id
+     WHERE r.endpoint_id = $1 AND ep.site_id = $2 AND r.status = 'running'`,
+    [request.endpointId, request.siteId],
+  );
+  const runningId = running.rows[0]?.id;
+  return runningId ? { kind: 'running', recoveryId: runningId } : { kind: 'notFound' };
 }
 
 /** Returns one recovery of a site, or null when the site has no recovery with that id. */

@@ -138,8 +138,8 @@ async function validateOptions(
 
 function notReceivingError(endpointStatus: EndpointStatus): string {
   return (
-    `the endpoint is ${endpointStatus}, and only active or failing endpoints receive ` +
-    'events. Start a new recovery once it is active again.'
+    `the endpoint is ${endpointStatus} (or was deleted), and only active or failing endpoints ` +
+    'receive events. Start a new recovery once it is active again.'
   );
 }
 

@@ -4,6 +4,7 @@ import {
   deleteRecovery,
   findRecovery,
   finishRecovery,
+  type Recovery,
   listRecoveries,
   redeliverRecoveryBatch,
   type RecoveryBatch,
@@ -51,8 +52,9 @@ async function endpointWithFailures(count: number) {
 
 async function startRecovery(siteId: string, endpointId: string) {
   const since = new Date(Date.now() - 72 * HOUR_MS);
-  const recovery = await createRecovery(db.pool, { siteId, endpointId, since });
-  return recovery!;
+  const created = await createRecovery(db.pool, { siteId, endpointId, since });
+  if (created.kind !== 'created') throw new Error(`recovery not created: ${created.kind}`);
+  return created.recovery;
 }
 
 async function redeliveriesOf(recoveryId: string) {
@@ -95,7 +97,7 @@ test('createRecovery rejects endpoint of another site', async () => {
     since: new Date(0),
   });
 
-  expect(recovery).toBeNull();
+  expect(recovery).toEqual({ kind: 'notFound' });
 });
 
 test('findRecovery hides recovery of another site', async () => {
@@ -178,40 +180,24 @@ test('delivery that fails after the start is left out', async () => {
   expect((await redeliveriesOf(recovery.id)).map((row) => row.redelivery_of)).toEqual(deliveryIds);
 });
 
-test('concurrent recoveries never redeliver one delivery twice', async () => {
-  const { site, endpoint, deliveryIds } = await endpointWithFailures(3);
+test('one recovery runs per endpoint', async () => {
+  const { site, endpoint } = await endpointWithFailures(3);
   const first = await startRecovery(site.id, endpoint.id);
-  const second = await startRecovery(site.id, endpoint.id);
-  // Both batches are held at their first insert until both are waiting, so without a lock between
-  // them both would have read the same deliveries as not redelivered yet.
-  const gate = await db.pool.connect();
-  await gate.query('SELECT pg_advisory_lock(4201)');
-  await db.pool.query(`
-    CREATE FUNCTION hold_redeliveries() RETURNS trigger LANGUAGE plpgsql AS
-      $$ BEGIN PERFORM pg_advisory_xact_lock_shared(4201); RETURN NEW; END $$;
-    CREATE TRIGGER hold_redeliveries BEFORE INSERT ON deliveries
-      FOR EACH ROW WHEN (NEW.recovery_id IS NOT NULL) EXECUTE FUNCTION hold_redeliveries();`);
 
-  try {
-    const batches = Promise.all([
-      redeliverRecoveryBatch(db.pool, first.id, { afterId: null, limit: 10 }),
-      redeliverRecoveryBatch(db.pool, second.id, { afterId: null, limit: 10 }),
-    ]);
-    await waitFor(async () => ((await countLockWaiters(db.pool)) >= 2 ? true : undefined));
-    await gate.query('SELECT pg_advisory_unlock(4201)');
-    await batches;
-  } finally {
-    gate.release();
-    await db.pool.query(
-      'DROP TRIGGER hold_redeliveries ON deliveries; DROP FUNCTION hold_redeliveries();',
-    );
-  }
+  const second = await createRecovery(db.pool, {
+    siteId: site.id,
+    endpointId: endpoint.id,
+    since: new Date(0),
+  });
+  await finishRecovery(db.pool, first.id, { status: 'completed' });
+  const afterwards = await createRecovery(db.pool, {
+    siteId: site.id,
+    endpointId: endpoint.id,
+    since: new Date(0),
+  });
 
-  const { rows } = await db.pool.query(
-    `SELECT redelivery_of FROM deliveries WHERE recovery_id = ANY ($1) ORDER BY redelivery_of`,
-    [[first.id, second.id]],
-  );
-  expect(rows.map((row) => row.redelivery_of)).toEqual(deliveryIds);
+  expect(second).toEqual({ kind: 'running', recoveryId: first.id });
+  expect(afterwards.kind).toBe('created');
 });
 
 test('batch stops when the endpoint receives no events', async () => {
@@ -254,9 +240,10 @@ test('finishRecovery keeps the first end', async () => {
 
 test('deleteRecovery keeps a recovery that redelivered', async () => {
   const { site, endpoint } = await endpointWithFailures(1);
-  const unused = await startRecovery(site.id, endpoint.id);
   const used = await startRecovery(site.id, endpoint.id);
   await redeliverRecoveryBatch(db.pool, used.id, { afterId: null, limit: 10 });
+  await finishRecovery(db.pool, used.id, { status: 'completed' });
+  const unused = await startRecovery(site.id, endpoint.id);
 
   await deleteRecovery(db.pool, unused.id);
   await deleteRecovery(db.pool, used.id);
@@ -267,9 +254,14 @@ test('deleteRecovery keeps a recovery that redelivered', async () => {
 
 test('listRecoveries returns newest first', async () => {
   const { site, endpoint } = await endpointWithFailures(1);
-  const older = await startRecovery(site.id, endpoint.id);
-  const newer = await startRecovery(site.id, endpoint.id);
-  const newest = await startRecovery(site.id, endpoint.id);
+  // One recovery runs at a time, so each ends before the next starts.
+  const started = [];
+  for (let i = 0; i < 3; i++) {
+    const recovery = await startRecovery(site.id, endpoint.id);
+    await finishRecovery(db.pool, recovery.id, { status: 'completed' });
+    started.push(recovery);
+  }
+  const [older, newer, newest] = started as [Recovery, Recovery, Recovery];
 
   const listed = await listRecoveries(db.pool, site.id, endpoint.id, 2);
 

@@ -76,7 +76,9 @@ async function runRecovery(
   options: Partial<RecoverDeliveriesInput> = {},
 ) {
   const since = new Date(Date.now() - 72 * HOUR_MS);
-  const recovery = (await createRecovery(db.pool, { siteId, endpointId, since }))!;
+  const created = await createRecovery(db.pool, { siteId, endpointId, since });
+  if (created.kind !== 'created') throw new Error(`recovery not created: ${created.kind}`);
+  const { recovery } = created;
   const handle = await client.workflow.start(recoverDeliveries, {
     taskQueue: TASK_QUEUE,
     workflowId: recovery.workflowId,
@@ -137,11 +139,13 @@ test('recovery redelivers each qualifying failure once', async () => {
   const expected = [...qualifying, { ...twice, deliveryId: failedRedelivery }];
 
   const since = new Date(Date.now() - 72 * HOUR_MS);
-  const recovery = (await createRecovery(db.pool, {
+  const created = await createRecovery(db.pool, {
     siteId: site.id,
     endpointId: endpoint.id,
     since,
-  }))!;
+  });
+  if (created.kind !== 'created') throw new Error(`recovery not created: ${created.kind}`);
+  const { recovery } = created;
   const target = { client, taskQueue: TASK_QUEUE };
   await startRecovery(
     target,

@@ -53,12 +53,21 @@ export function recoveryOperations(deps: ApiDependencies): Operation[] {
           });
         }
 
-        const recovery = await createRecovery(deps.pool, {
+        const created = await createRecovery(deps.pool, {
           siteId,
           endpointId: id,
           since: body.since,
         });
-        if (!recovery) throw notFoundProblem('endpoint', id);
+        if (created.kind === 'notFound') throw notFoundProblem('endpoint', id);
+        if (created.kind === 'running') {
+          throw new ProblemError({
+            type: PROBLEM_TYPES.conflict,
+            title: 'Recovery running',
+            status: 409,
+            detail: `recovery ${created.recoveryId} of endpoint ${JSON.stringify(id)} is still running; follow it with GET /v1/recoveries/${created.recoveryId} and start another once it ends`,
+          });
+        }
+        const { recovery } = created;
         // Started after its row has committed; a workflow that finds no row ends at once.
         try {
           await startRecovery(
