@@ -11,6 +11,7 @@ import {
   type AttemptContext,
   type RecordedAttempt,
 } from '../db/deliveries';
+import { RECEIVING_STATUSES } from '../db/endpoints';
 import { eventExists } from '../db/events';
 import { markEndpointFailing, markEndpointRecovered } from '../db/endpoint-health';
 import { createNotification } from '../db/notifications';
@@ -65,13 +66,17 @@ export function makeSendDeliveryAttempt(deps: ActivityDependencies) {
       logger.info({ deliveryId: input.deliveryId }, 'delivery cancelled before its attempt');
       return { outcome: 'cancelled', statusCode: null, errorClass: null };
     }
-    // Disabling or deleting an endpoint cancels its waiting workflows; this covers an attempt that
-    // was already scheduled when that happened, or a cancel request that did not arrive.
-    if (context.endpointStatus === 'disabled') {
+    // Disabling, deleting or changing the URL of an endpoint cancels its waiting workflows. This
+    // check covers an attempt already scheduled then, or a cancel request that did not arrive.
+    if (!RECEIVING_STATUSES.includes(context.endpointStatus)) {
       await cancelDelivery(pool, input.deliveryId);
       logger.info(
-        { deliveryId: input.deliveryId, endpointId: context.endpointId },
-        'delivery cancelled: endpoint disabled',
+        {
+          deliveryId: input.deliveryId,
+          endpointId: context.endpointId,
+          endpointStatus: context.endpointStatus,
+        },
+        'delivery cancelled: endpoint does not receive events',
       );
       return { outcome: 'cancelled', statusCode: null, errorClass: null };
     }

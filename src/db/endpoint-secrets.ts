@@ -52,7 +52,7 @@ export async function rotateEndpointSecret(
            CASE WHEN $4::integer > 0 THEN now() + make_interval(secs => $4::integer) END,
          secret = $3,
          updated_at = now()
-     WHERE site_id = $1 AND id = $2
+     WHERE site_id = $1 AND id = $2 AND deleted_at IS NULL
      RETURNING updated_at, previous_secret_expires_at`,
     [siteId, endpointId, rotation.newSecret, rotation.graceSeconds],
   );
@@ -84,7 +84,7 @@ export async function findEndpointSecret(
     `SELECT secret,
             CASE WHEN previous_secret_expires_at > now() THEN previous_secret_expires_at END
               AS previous_secret_expires_at
-     FROM endpoints WHERE site_id = $1 AND id = $2`,
+     FROM endpoints WHERE site_id = $1 AND id = $2 AND deleted_at IS NULL`,
     [siteId, endpointId],
   );
   const row = rows[0];

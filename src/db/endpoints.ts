@@ -141,15 +141,16 @@ export interface EndpointChanges {
 /**
  * Applies changes to an endpoint of a site. A new URL has not passed verification, so it is
  * verified again: the endpoint goes back to `pending_verification` under a new generation (a
- * disabled endpoint stays disabled, and is verified when enabled). Returns the endpoint and
- * whether a verification must start, or null when the site has no such endpoint.
+ * disabled endpoint stays disabled, and is verified when enabled). Its waiting deliveries are
+ * recorded as cancelled, since they would go to a URL not verified yet. Returns the endpoint,
+ * whether a verification must start and the workflows to cancel, or null for an unknown endpoint.
  */
 export async function updateEndpoint(
   client: PoolClient,
   siteId: string,
   id: string,
   changes: EndpointChanges,
-): Promise<{ endpoint: Endpoint; verify: boolean } | null> {
+): Promise<{ endpoint: Endpoint; verify: boolean; waitingWorkflowIds: string[] } | null> {
   const current = await lockEndpoint(client, siteId, id);
   if (!current) return null;
 
@@ -173,7 +174,27 @@ export async function updateEndpoint(
     ],
   );
   const endpoint = toEndpoint(rows[0]!);
-  return { endpoint, verify: urlChanged && endpoint.status === 'pending_verification' };
+  const waiting = urlChanged ? await cancelWaitingDeliveries(client, id) : [];
+  return {
+    endpoint,
+    verify: urlChanged && endpoint.status === 'pending_verification',
+    waitingWorkflowIds: waiting,
+  };
+}
+
+/**
+ * Records an endpoint's waiting deliveries as cancelled and returns their workflow ids, for the
+ * caller to cancel once its transaction commits.
+ */
+async function cancelWaitingDeliveries(client: PoolClient, endpointId: string): Promise<string[]> {
+  const { rows } = await client.query<{ workflow_id: string }>(
+    `UPDATE deliveries
+     SET status = 'cancelled', next_attempt_at = NULL, completed_at = now(), updated_at = now()
+     WHERE endpoint_id = $1 AND status IN ('pending', 'retrying')
+     RETURNING workflow_id`,
+    [endpointId],
+  );
+  return rows.map((row) => row.workflow_id);
 }
 
 /** Outcome of enabling or disabling an endpoint. */
@@ -212,15 +233,7 @@ export async function setEndpointEnabled(
      RETURNING ${COLUMNS}`,
     [id, status],
   );
-  const waiting = enabled
-    ? []
-    : (
-        await client.query<{ workflow_id: string }>(
-          `SELECT workflow_id FROM deliveries
-           WHERE endpoint_id = $1 AND status IN ('pending', 'retrying')`,
-          [id],
-        )
-      ).rows.map((row) => row.workflow_id);
+  const waiting = enabled ? [] : await cancelWaitingDeliveries(client, id);
   return {
     endpoint: toEndpoint(rows[0]!),
     verify: status === 'pending_verification',
@@ -354,12 +367,5 @@ export async function deleteEndpoint(
     [siteId, id],
   );
   if (rowCount !== 1) return null;
-  const { rows } = await client.query<{ workflow_id: string }>(
-    `UPDATE deliveries
-     SET status = 'cancelled', next_attempt_at = NULL, completed_at = now(), updated_at = now()
-     WHERE endpoint_id = $1 AND status IN ('pending', 'retrying')
-     RETURNING workflow_id`,
-    [id],
-  );
-  return rows.map((row) => row.workflow_id);
+  return cancelWaitingDeliveries(client, id);
 }

@@ -7,7 +7,7 @@ import {
   type DeliveryRecord,
   type DeliveryScope,
 } from '../../db/delivery-queries';
-import { findEndpoint } from '../../db/endpoints';
+import { findEndpoint, RECEIVING_STATUSES } from '../../db/endpoints';
 import { findEventWithOutcomes } from '../../db/events';
 import { eventTypeSchema } from '../../events/schemas';
 import { nextAttemptAtQuery, retryNowSignal } from '../../workflows/deliver-webhook';
@@ -159,6 +159,10 @@ export function deliveryOperations(deps: ApiDependencies): Operation[] {
       problems: [409, 503],
       async handle({ params: { id }, siteId }) {
         const delivery = await findWaitingDelivery(deps, siteId, id, 'retried now');
+        const endpoint = await findEndpoint(deps.pool, siteId, delivery.endpointId);
+        if (!endpoint || !RECEIVING_STATUSES.includes(endpoint.status)) {
+          throw await notReceiving(deps, delivery.endpointId, 'retrying');
+        }
         await reachWorkflow(deps, delivery, 'retried now', (handle) =>
           handle.signal(retryNowSignal),
         );
@@ -227,7 +231,7 @@ export function deliveryOperations(deps: ApiDependencies): Operation[] {
         }
 
         const redelivery = await createRedelivery(deps.pool, original.id);
-        if (!redelivery) throw await notReceiving(deps, original.endpointId);
+        if (!redelivery) throw await notReceiving(deps, original.endpointId, 'redelivering');
         await startCommittedDelivery(deps, redelivery, 'request the redelivery');
         deps.logger.info(
           { deliveryId: redelivery.deliveryId, redeliveryOf: original.id },
@@ -304,7 +308,11 @@ async function reachWorkflow(
   }
 }
 
-async function notReceiving(deps: ApiDependencies, endpointId: string): Promise<ProblemError> {
+async function notReceiving(
+  deps: ApiDependencies,
+  endpointId: string,
+  action: string,
+): Promise<ProblemError> {
   const { rows } = await deps.pool.query<{ status: string; deleted: boolean }>(
     'SELECT status, deleted_at IS NOT NULL AS deleted FROM endpoints WHERE id = $1',
     [endpointId],
@@ -312,7 +320,7 @@ async function notReceiving(deps: ApiDependencies, endpointId: string): Promise<
   const endpoint = rows[0];
   const advice = endpoint?.deleted
     ? 'was deleted, so nothing can be sent to it again'
-    : `is ${endpoint?.status ?? 'gone'}; verify or enable it before redelivering`;
+    : `is ${endpoint?.status ?? 'gone'}; verify or enable it before ${action}`;
   return new ProblemError({
     type: PROBLEM_TYPES.conflict,
     title: 'Endpoint not receiving',

@@ -157,7 +157,7 @@ export function endpointOperations(deps: ApiDependencies): Operation[] {
       tag: TAG,
       summary: 'Change an endpoint',
       description:
-        'A new URL is verified again before it receives events. `enabled: false` disables the endpoint and cancels its waiting deliveries; `enabled: true` brings it back.',
+        'A new URL is verified again before it receives events, and deliveries waiting for a retry are cancelled rather than sent to it unverified (redeliver them once it is active). `enabled: false` disables the endpoint and cancels its waiting deliveries; `enabled: true` brings it back.',
       auth: 'siteKey',
       params,
       body: updateBody,
@@ -174,12 +174,12 @@ export function endpointOperations(deps: ApiDependencies): Operation[] {
           if (!updated) throw notFoundProblem('endpoint', id);
           let current: Endpoint = updated.endpoint;
           let verify = updated.verify;
-          let waitingIds: string[] = [];
+          let waitingIds = updated.waitingWorkflowIds;
           if (body.enabled !== undefined) {
             const change = await setEndpointEnabled(client, siteId, id, body.enabled);
             current = change!.endpoint;
             verify = verify || change!.verify;
-            waitingIds = change!.waitingWorkflowIds;
+            waitingIds = [...waitingIds, ...change!.waitingWorkflowIds];
           }
           if (verify) await startVerificationOrFail(deps, current);
           return { endpoint: current, waiting: waitingIds };
