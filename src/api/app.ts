@@ -1,5 +1,6 @@
 import express, { Router, type Express } from 'express';
 import type { ApiDependencies } from './dependencies';
+import { methodGuard } from './method-guard';
 import { mountOperations, type Operation } from './operation';
 import { problemHandler, unknownRoute } from './problem';
 import { deliveryOperations } from './routes/deliveries';
@@ -10,9 +11,6 @@ import { eventOperations } from './routes/events';
 import { recoveryOperations } from './routes/recoveries';
 import { referenceOperations } from './routes/reference';
 import { siteOperations } from './routes/sites';
-
-/** Largest request body accepted; events are small, and this bounds memory per request. */
-export const MAX_BODY_BYTES = 256 * 1024;
 
 /** Every operation of the API, in the order of the reference. */
 export function apiOperations(deps: ApiDependencies): Operation[] {
@@ -33,10 +31,13 @@ export function apiOperations(deps: ApiDependencies): Operation[] {
 export function createApp(deps: ApiDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: MAX_BODY_BYTES }));
+  // Answers are not cached (see mountOperations), so an entity tag would only cost a hash.
+  app.disable('etag');
 
+  const operations = apiOperations(deps);
   const router = Router();
-  mountOperations(router, deps, apiOperations(deps));
+  mountOperations(router, deps, operations);
+  app.use(methodGuard(operations));
   app.use(router);
 
   app.use(unknownRoute);

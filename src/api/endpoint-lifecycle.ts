@@ -1,3 +1,4 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Endpoint } from '../db/endpoints';
 import { deleteUnattemptedDelivery, type DeliveryTarget } from '../db/deliveries';
 import { startDelivery, startVerification } from '../temporal/start-workflows';
@@ -42,6 +43,8 @@ export async function cancelDeliveryWorkflows(
       try {
         await deps.temporal.workflow.getHandle(workflowId).cancel();
       } catch (error) {
+        // A workflow that ended meanwhile has nothing left to cancel.
+        if (error instanceof WorkflowNotFoundError) return;
         deps.logger.warn(
           { err: error, workflowId },
           'delivery cancel failed; it ends at its next attempt',

@@ -1,10 +1,10 @@
-import type { Request, RequestHandler, Response, Router } from 'express';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { toFieldErrors } from '../events/envelope';
 import { requirePublisher, requireSiteKey, type SiteRequest } from './auth';
 import type { ApiDependencies } from './dependencies';
 import { validationProblem } from './problem';
-import { requireJson } from './require-json';
+import { hasBody, requireJson } from './require-json';
 
 /** Credential an operation requires: a site API key, Postion's publisher token, or none. */
 export type OperationAuth = 'siteKey' | 'publisher' | 'none';
@@ -88,24 +88,49 @@ export function expressPath(path: string): string {
 // ignored and returning everything.
 const EMPTY = z.strictObject({});
 
-/** Registers each operation on the router with its authentication and input checks. */
+/** Largest request body accepted; events are small, and this bounds memory per request. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+/**
+ * Registers each operation on the router with its authentication and input checks. Bodies are read
+ * only after authentication, so that a caller without credentials cannot make the API parse them.
+ */
 export function mountOperations(router: Router, deps: ApiDependencies, operations: Operation[]) {
   const siteKey = requireSiteKey(deps.pool);
   const publisher = requirePublisher(deps.publisherToken);
+  const json = express.json({ limit: MAX_BODY_BYTES });
 
   for (const operation of operations) {
     const handlers: RequestHandler[] = [];
     if (operation.auth === 'siteKey') handlers.push(siteKey);
     if (operation.auth === 'publisher') handlers.push(publisher);
-    if (operation.body) handlers.push(requireJson);
+    handlers.push(json, operation.body ? requireJson : rejectBody);
     handlers.push(async (req: SiteRequest, res) => {
       const input = parseInput(operation, req);
       const reply = await operation.handle({ ...input, siteId: req.siteId ?? '', req, res });
+      // Responses can carry secrets and change from one moment to the next, so no cache may keep them.
+      if (operation.auth !== 'none') res.set('Cache-Control', 'no-store');
       sendReply(res, reply);
     });
     router[operation.method](expressPath(operation.path), ...handlers);
   }
 }
+
+/**
+ * Rejects a body sent to an operation that takes none, whatever its type, since it would be
+ * ignored. An empty JSON object passes: some clients send `{}` with every POST.
+ */
+const rejectBody: RequestHandler = (req, _res, next) => {
+  if (!hasBody(req) || (req.is('application/json') && isEmptyBody(req.body))) {
+    next();
+    return;
+  }
+  next(
+    validationProblem([
+      { path: '(body)', message: 'this operation takes no request body; send none' },
+    ]),
+  );
+};
 
 function parseInput(operation: Operation, req: Request) {
   const params = (operation.params ?? EMPTY).safeParse(req.params);
@@ -114,11 +139,6 @@ function parseInput(operation: Operation, req: Request) {
   if (!query.success) throw validationProblem(toFieldErrors(query.error, ['query']));
 
   let body: unknown = undefined;
-  if (!operation.body && !isEmptyBody(req.body)) {
-    throw validationProblem([
-      { path: '(body)', message: 'this operation takes no request body; send none' },
-    ]);
-  }
   if (operation.body && !operation.bodyCheckedByHandler) {
     const parsed = operation.body.safeParse(req.body);
     if (!parsed.success) throw validationProblem(toFieldErrors(parsed.error));
@@ -127,7 +147,6 @@ function parseInput(operation: Operation, req: Request) {
   return { params: params.data, query: query.data, body };
 }
 
-// A client that sends `{}` to an action means nothing by it; anything more would be ignored.
 function isEmptyBody(body: unknown): boolean {
   if (body === undefined) return true;
   return (

@@ -10,6 +10,7 @@ export const PROBLEM_TYPES = {
   payloadTooLarge: '/problems/payload-too-large',
   unauthorized: '/problems/unauthorized',
   notFound: '/problems/not-found',
+  methodNotAllowed: '/problems/method-not-allowed',
   conflict: '/problems/conflict',
   idempotencyKeyReused: '/problems/idempotency-key-reused',
   unavailable: '/problems/service-unavailable',
@@ -71,7 +72,7 @@ export const unknownRoute: RequestHandler = (req, _res, next) => {
 /** Turns every error into a problem document; unknown errors are logged and get a bare 500. */
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
-    const problem = toProblem(error);
+    const problem = toProblem(error, req.originalUrl);
     const fields = { err: error, method: req.method, path: req.path };
     if (problem.status === 500) logger.error(fields, 'request failed');
     if (problem.status === 503 && !(error instanceof ProblemError)) {
@@ -84,7 +85,7 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
-function toProblem(error: unknown): Problem {
+function toProblem(error: unknown, url: string): Problem {
   if (error instanceof ProblemError) return error.problem;
 
   const bodyError = error as { type?: string; limit?: number };
@@ -104,7 +105,7 @@ function toProblem(error: unknown): Problem {
       detail: `the request body exceeds the limit of ${bodyError.limit} bytes`,
     };
   }
-  return toDatabaseProblem(error) ?? toClientProblem(error) ?? INTERNAL_PROBLEM;
+  return toDatabaseProblem(error) ?? toClientProblem(error, url) ?? INTERNAL_PROBLEM;
 }
 
 const INTERNAL_PROBLEM: Problem = {
@@ -148,13 +149,14 @@ function toDatabaseProblem(error: unknown): Problem | null {
 
 // body-parser and Express mark the errors that a client caused with a 4xx `status` and
 // `expose: true`, for example an unsupported charset or encoding, or a malformed path escape.
-function toClientProblem(error: unknown): Problem | null {
+function toClientProblem(error: unknown, url: string): Problem | null {
   if ((error as Error).name === 'URIError') {
+    const shown = url.length > 120 ? `${url.slice(0, 120)}...` : url;
     return {
       type: PROBLEM_TYPES.validation,
       title: 'Invalid request',
       status: 400,
-      detail: 'the path contains a malformed percent-escape; encode ids with encodeURIComponent',
+      detail: `the path ${JSON.stringify(shown)} contains a malformed percent-escape; encode ids with encodeURIComponent`,
     };
   }
 

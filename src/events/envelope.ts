@@ -37,11 +37,8 @@ export function parsePublishedEvent(
   if (!outer.success) return { errors: toFieldErrors(outer.error) };
 
   const { id, event, timestamp, data } = outer.data;
-  if (nestingDepth(data) > MAX_DATA_DEPTH) {
-    return {
-      errors: [{ path: 'data', message: `nests deeper than ${MAX_DATA_DEPTH} levels; flatten it` }],
-    };
-  }
+  const unsendable = findUnsendableValue(data);
+  if (unsendable) return { errors: [unsendable] };
   const inner = eventDataSchemas[event].safeParse(data);
   if (!inner.success) return { errors: toFieldErrors(inner.error, ['data']) };
 
@@ -62,18 +59,31 @@ export function parsePublishedEvent(
 /** Deepest nesting of objects and arrays accepted in `data`; real events use three or four. */
 export const MAX_DATA_DEPTH = 32;
 
-// Counts levels without recursion, so a hostile body cannot exhaust the stack here either.
-function nestingDepth(root: unknown): number {
-  let deepest = 0;
-  const pending: Array<[unknown, number]> = [[root, 1]];
+/**
+ * Returns the first part of `data` that receivers would not get as sent, or null. A number beyond
+ * the range of a double (1e400) would be serialized as null, and a `__proto__` key is dropped by
+ * JavaScript objects, so both are rejected instead of changed silently. Nesting is bounded too.
+ * It walks without recursion, so that a hostile body cannot exhaust the stack.
+ */
+function findUnsendableValue(root: unknown): FieldError | null {
+  const pending: Array<[unknown, string, number]> = [[root, 'data', 1]];
   while (pending.length > 0) {
-    const [value, depth] = pending.pop()!;
+    const [value, path, depth] = pending.pop()!;
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      return { path, message: 'is a number too large to send; send it as a string' };
+    }
     if (typeof value !== 'object' || value === null) continue;
-    deepest = Math.max(deepest, depth);
-    if (deepest > MAX_DATA_DEPTH) return deepest;
-    for (const child of Object.values(value)) pending.push([child, depth + 1]);
+    if (depth > MAX_DATA_DEPTH) {
+      return { path: 'data', message: `nests deeper than ${MAX_DATA_DEPTH} levels; flatten it` };
+    }
+    for (const key of Object.keys(value)) {
+      if (key === '__proto__') {
+        return { path, message: 'contains the key "__proto__", which is not accepted; rename it' };
+      }
+      pending.push([(value as Record<string, unknown>)[key], `${path}.${key}`, depth + 1]);
+    }
   }
-  return deepest;
+  return null;
 }
 
 /**

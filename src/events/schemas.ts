@@ -98,8 +98,11 @@ export const publishEventSchema = z.strictObject({
   data: z.record(z.string(), z.unknown()),
 });
 
-// PostgreSQL has no year 0, and an instant past 9999 in UTC has no four-digit ISO form.
-function isStorableInstant(value: string): boolean {
+/**
+ * Returns true for instants from 1970 to 9999 in UTC. PostgreSQL has no year 0, and an instant past
+ * 9999 has no four-digit ISO form.
+ */
+export function isStorableInstant(value: string): boolean {
   const year = new Date(value).getUTCFullYear();
   return year >= 1970 && year <= 9999;
 }

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { callApi, startApiStack, type ApiStack } from '../helpers/api-stack';
+import { createRecovery } from '../../src/db/recoveries';
 import { newId } from '../../src/ids';
 import { createEndpoint, createSite, storeTestEvent, subscriberCreated } from '../helpers/fixtures';
 import { startReceiver, waitFor, type Receiver } from '../helpers/receiver';
@@ -212,7 +213,7 @@ describe('endpoint list', () => {
     expect(cursor.body.errors[0].path).toBe('query.cursor');
     expect(limit.body.errors[0]).toEqual({
       path: 'query.limit',
-      message: 'expected a whole number from 1 to 100',
+      message: 'expected a whole number from 1 to 100, got 500',
     });
     expect(unknown.body.errors[0].path).toBe('query.sort');
   });
@@ -678,5 +679,95 @@ describe('recover', () => {
     expect(future.body.detail).toContain('2999-01-01T00:00:00.000Z');
     expect(disabled.status).toBe(409);
     expect(missing.body.errors[0]).toEqual({ path: 'since', message: 'is required' });
+  });
+});
+
+describe('edges', () => {
+  test('wrong method is a 405', async () => {
+    const put = await asSite('PUT', '/v1/webhooks');
+    const options = await fetch(`${stack.apiUrl}/v1/webhooks/ep_x`, { method: 'OPTIONS' });
+
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('POST, GET, HEAD, OPTIONS');
+    expect(put.body.type).toBe('/problems/method-not-allowed');
+    expect(options.status).toBe(204);
+    expect(options.headers.get('allow')).toBe('GET, PATCH, DELETE, HEAD, OPTIONS');
+  });
+
+  test('text body on an action is rejected', async () => {
+    const endpoint = await createWebhook('/text-body');
+
+    const response = await fetch(`${stack.apiUrl}/v1/webhooks/${endpoint.id}/disable`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${site.apiKey}`, 'content-type': 'text/plain' },
+      body: 'hello',
+    });
+
+    expect(response.status).toBe(400);
+    expect((await asSite('GET', `/v1/webhooks/${endpoint.id}`)).body.enabled).toBe(true);
+  });
+
+  test('answers are not cached', async () => {
+    const endpoint = await createWebhook('/no-store');
+
+    const revealed = await asSite('GET', `/v1/webhooks/${endpoint.id}/secret`);
+
+    expect(revealed.headers.get('cache-control')).toBe('no-store');
+    expect(revealed.headers.get('etag')).toBeNull();
+  });
+
+  test('deleted endpoint has no secret routes', async () => {
+    const endpoint = await createWebhook('/deleted-secret');
+    await asSite('DELETE', `/v1/webhooks/${endpoint.id}`);
+
+    const reveal = await asSite('GET', `/v1/webhooks/${endpoint.id}/secret`);
+    const rotate = await asSite('POST', `/v1/webhooks/${endpoint.id}/secret/rotate`);
+
+    expect(reveal.status).toBe(404);
+    expect(rotate.status).toBe(404);
+  });
+
+  test('new URL cancels waiting deliveries', async () => {
+    receiver.respond = (request) => ({
+      status: JSON.parse(request.body).event === 'endpoint.verification' ? 200 : 503,
+    });
+    const endpoint = await createWebhook('/url-change-before');
+    await waitForStatus(endpoint.id, 'active');
+    await publish(subscriberEvent());
+    const waiting = await waitFor(async () => {
+      const { body } = await asSite('GET', `/v1/webhooks/${endpoint.id}/deliveries`);
+      return body.data[0]?.status === 'retrying' ? body.data[0] : undefined;
+    });
+    receiver.respond = () => ({ status: 500 });
+
+    await asSite('PATCH', `/v1/webhooks/${endpoint.id}`, {
+      url: `${receiver.url}/url-change-after`,
+    });
+    await waitForStatus(endpoint.id, 'verification_failed');
+    const retry = await asSite('POST', `/v1/deliveries/${waiting.id}/retry`);
+
+    expect(retry.status).toBe(409);
+    expect((await asSite('GET', `/v1/deliveries/${waiting.id}`)).body.status).toBe('cancelled');
+    expect(eventsAt('/url-change-after').map((body) => body.event)).toEqual([
+      'endpoint.verification',
+    ]);
+  });
+
+  test('one recovery at a time', async () => {
+    const endpoint = await createEndpoint(db.pool, site.id, `${receiver.url}/one-recovery`);
+    // A recovery row left running, as while its workflow works through its batches.
+    const running = await createRecovery(db.pool, {
+      siteId: site.id,
+      endpointId: endpoint.id,
+      since: new Date(0),
+    });
+    if (running.kind !== 'created') throw new Error(`recovery not created: ${running.kind}`);
+
+    const second = await asSite('POST', `/v1/webhooks/${endpoint.id}/recover`, {
+      since: '2026-01-01T00:00:00Z',
+    });
+
+    expect(second.status).toBe(409);
+    expect(second.body.detail).toContain(running.recovery.id);
   });
 });

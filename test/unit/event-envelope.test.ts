@@ -335,3 +335,29 @@ describe('envelope limits', () => {
     expect('envelope' in result).toBe(true);
   });
 });
+
+describe('values receivers could not get as sent', () => {
+  const withData = (extra: string) =>
+    JSON.parse(
+      `{"event":"subscriber.created","data":{"id":"sub_1","email":"jane@example.com","name":"Jane","plan":"pro","site_id":"site_1",${extra}}}`,
+    );
+
+  test('rejects a __proto__ key', () => {
+    const errors = parseInvalid(withData('"nested":{"__proto__":{"admin":true}}'));
+
+    expect(errors).toEqual([
+      {
+        path: 'data.nested',
+        message: 'contains the key "__proto__", which is not accepted; rename it',
+      },
+    ]);
+  });
+
+  test('rejects a number beyond a double', () => {
+    const errors = parseInvalid(withData('"score":1e400'));
+
+    expect(errors).toEqual([
+      { path: 'data.score', message: 'is a number too large to send; send it as a string' },
+    ]);
+  });
+});
