@@ -1,9 +1,14 @@
-import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
+import type { RequestListener } from 'node:http';
 import { runInNewContext } from 'node:vm';
 import type { Agent } from 'undici';
 import { classifyRequestError } from '../../src/delivery/attempt-errors';
 import { createEndpointAgent, sendHttpAttempt } from '../../src/delivery/http-attempt';
+import {
+  closeLoopbackServers,
+  findClosedPort,
+  startHttp,
+  startTcp,
+} from '../helpers/loopback-servers';
 
 const BODY = '{"id":"evt_1","event":"payment.failed","data":{}}';
 const HEADERS = { 'content-type': 'application/json', 'x-postion-event-id': 'evt_1' };
@@ -11,74 +16,17 @@ const HEADERS = { 'content-type': 'application/json', 'x-postion-event-id': 'evt
 // Long enough for a loopback round trip on a loaded machine, short enough to keep tests quick.
 const SHORT_TIMEOUT_MS = 500;
 
-interface TestServer {
-  url: string;
-  close(): Promise<void>;
-}
-
 let agent: Agent;
-const openServers: TestServer[] = [];
 
 beforeAll(() => {
   agent = createEndpointAgent();
 });
 
-afterEach(async () => {
-  await Promise.all(openServers.splice(0).map((server) => server.close()));
-});
+afterEach(closeLoopbackServers);
 
 afterAll(async () => {
   await agent.destroy();
 });
-
-async function listen(server: Server | ReturnType<typeof createTcpServer>): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
-
-/** Starts an HTTP server on 127.0.0.1 that is closed after the test. */
-async function startHttp(handler: RequestListener): Promise<TestServer> {
-  const server = createHttpServer(handler);
-  const port = await listen(server);
-  const testServer = {
-    url: `http://127.0.0.1:${port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-  openServers.push(testServer);
-  return testServer;
-}
-
-/** Starts a raw TCP server on 127.0.0.1, for responses no HTTP server would send. */
-async function startTcp(onConnection: (socket: Socket) => void): Promise<TestServer> {
-  const sockets = new Set<Socket>();
-  const server = createTcpServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    onConnection(socket);
-  });
-  const port = await listen(server);
-  const testServer = {
-    url: `http://127.0.0.1:${port}`,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-  openServers.push(testServer);
-  return testServer;
-}
-
-/** Returns a loopback port that nothing listens on, by listening and closing again. */
-async function findClosedPort(): Promise<number> {
-  const server = createTcpServer();
-  const port = await listen(server);
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function readBody(request: Parameters<RequestListener>[0]): Promise<string> {
   return new Promise((resolve, reject) => {
