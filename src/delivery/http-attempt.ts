@@ -1,5 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, buildConnector, request, type Dispatcher } from 'undici';
+import type { AddressFilter } from '../network/address-filter';
+import { createCheckedConnector, type LookupAllAddresses } from '../network/checked-connector';
 import { classifyRequestError, type AttemptErrorClass } from './attempt-errors';
 
 /** An attempt succeeds only if a 2xx arrives within this limit, body read included. */
@@ -29,10 +31,34 @@ export interface HttpAttemptRequest {
   timeoutMs?: number;
 }
 
-/** Creates the connection pool used for endpoint requests; one per worker process. */
-export function createEndpointAgent(): Agent {
+/** Options of `createEndpointAgent`. */
+export interface EndpointAgentOptions {
+  /** Decides which addresses requests may reach, checked on every new connection. */
+  addressFilter: AddressFilter;
+  /** Resolves host names; `dns.lookup` with `all: true` when unset. Tests pass a fake. */
+  lookup?: LookupAllAddresses;
+  /** Opens a socket to a checked address; undici's `buildConnector()` when unset. */
+  dial?: buildConnector.connector;
+  /** CA certificates (PEM) trusted in place of Node's bundled list, for tests and private CAs. */
+  ca?: string | Buffer;
+}
+
+/**
+ * Creates the connection pool used for endpoint requests, one per worker process. Certificates
+ * are always verified. Each new connection passes the address filter before its socket opens.
+ */
+export function createEndpointAgent(options: EndpointAgentOptions): Agent {
+  const dial =
+    options.dial ??
+    buildConnector({ timeout: ATTEMPT_TIMEOUT_MS, ...(options.ca ? { ca: options.ca } : {}) });
+  const connect = createCheckedConnector({
+    filter: options.addressFilter,
+    dial,
+    lookup: options.lookup,
+    lookupTimeoutMs: ATTEMPT_TIMEOUT_MS,
+  });
   return new Agent({
-    connect: { timeout: ATTEMPT_TIMEOUT_MS },
+    connect,
     headersTimeout: ATTEMPT_TIMEOUT_MS,
     bodyTimeout: ATTEMPT_TIMEOUT_MS,
     keepAliveTimeout: 30_000,
@@ -41,8 +67,8 @@ export function createEndpointAgent(): Agent {
 
 /**
  * Sends one POST and classifies what came back. Never throws for anything the endpoint does:
- * timeouts, refusals, resets, bad TLS and non-2xx responses all come back as a failed result.
- * Redirects are not followed, because the owner verified this URL and no other.
+ * timeouts, refusals, resets, bad TLS, rejected addresses and non-2xx responses all come back as
+ * a failed result. Redirects are not followed, because the owner verified this URL and no other.
  */
 export async function sendHttpAttempt(
   dispatcher: Dispatcher,

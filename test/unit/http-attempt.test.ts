@@ -3,6 +3,7 @@ import { runInNewContext } from 'node:vm';
 import type { Agent } from 'undici';
 import { classifyRequestError } from '../../src/delivery/attempt-errors';
 import { createEndpointAgent, sendHttpAttempt } from '../../src/delivery/http-attempt';
+import { AddressFilter, LOOPBACK_RANGES } from '../../src/network/address-filter';
 import {
   closeLoopbackServers,
   findClosedPort,
@@ -19,7 +20,7 @@ const SHORT_TIMEOUT_MS = 500;
 let agent: Agent;
 
 beforeAll(() => {
-  agent = createEndpointAgent();
+  agent = createEndpointAgent({ addressFilter: new AddressFilter(LOOPBACK_RANGES) });
 });
 
 afterEach(closeLoopbackServers);
