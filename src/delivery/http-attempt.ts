@@ -69,6 +69,7 @@ export function createEndpointAgent(options: EndpointAgentOptions): Agent {
  * Sends one POST and classifies what came back. Never throws for anything the endpoint does:
  * timeouts, refusals, resets, bad TLS, rejected addresses and non-2xx responses all come back as
  * a failed result. Redirects are not followed, because the owner verified this URL and no other.
+ * The time limit covers the whole request: lookup, connect, TLS, headers and the body read.
  */
 export async function sendHttpAttempt(
   dispatcher: Dispatcher,
@@ -79,13 +80,14 @@ export async function sendHttpAttempt(
   const elapsed = () => Math.round(performance.now() - started);
 
   try {
-    const response = await request(attempt.url, {
+    const pending = request(attempt.url, {
       method: 'POST',
       body: attempt.body,
       headers: attempt.headers,
       dispatcher,
       signal,
     });
+    const response = await settleByDeadline(pending, signal);
     const excerpt = await readExcerpt(response.body);
     return { ...judgeStatus(response), durationMs: elapsed(), responseExcerpt: excerpt };
   } catch (error) {
@@ -98,6 +100,22 @@ export async function sendHttpAttempt(
       ...failure,
     };
   }
+}
+
+/**
+ * Settles with `pending`, or rejects with the signal's reason once it aborts. undici 7 acts on
+ * an abort only after the request has a connection, so without this a hung lookup, connect or
+ * TLS handshake would outlast the attempt's limit until the connect timeout.
+ */
+function settleByDeadline<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
+  // The request still rejects once its connection settles; nothing waits for it then.
+  pending.catch(() => undefined);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function judgeStatus(response: Dispatcher.ResponseData) {

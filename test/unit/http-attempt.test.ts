@@ -146,6 +146,22 @@ describe('sendHttpAttempt', () => {
     expect(result.durationMs).toBeGreaterThanOrEqual(SHORT_TIMEOUT_MS - 50);
   });
 
+  test('hung TLS handshake times out', async () => {
+    // The server accepts the connection but never sends its part of the TLS handshake.
+    const server = await startTcp(() => undefined);
+
+    const started = Date.now();
+    const result = await sendHttpAttempt(agent, {
+      url: server.url.replace('http:', 'https:'),
+      body: BODY,
+      headers: HEADERS,
+      timeoutMs: SHORT_TIMEOUT_MS,
+    });
+
+    expect(result.errorClass).toBe('timeout');
+    expect(Date.now() - started).toBeLessThan(SHORT_TIMEOUT_MS + 1_000);
+  });
+
   test('stalled body times out', async () => {
     const server = await startHttp((_request, response) => {
       response.writeHead(200, { 'content-length': '1000' });
