@@ -13,6 +13,18 @@ export const RESPONSE_EXCERPT_CHARS = 1_024;
 // Bytes read from a response before the rest is dropped; enough for the excerpt in any encoding.
 const RESPONSE_READ_LIMIT_BYTES = 16 * 1_024;
 
+/**
+ * Bytes of status line and headers accepted in a response. A larger head fails the attempt as
+ * `invalid_response`. 16 KiB is also Node's default limit for HTTP headers.
+ */
+export const RESPONSE_HEADER_LIMIT_BYTES = 16 * 1_024;
+
+// Characters kept of an error message, which also reaches workflow histories as a verification
+// failure reason, and of a Location header within one. Hostile headers or error texts must not
+// grow either.
+const ERROR_MESSAGE_MAX_CHARS = 500;
+const LOCATION_MAX_CHARS = 300;
+
 /** Outcome of one HTTP request to an endpoint, as recorded with the attempt. */
 export interface HttpAttemptResult {
   ok: boolean;
@@ -62,6 +74,7 @@ export function createEndpointAgent(options: EndpointAgentOptions): Agent {
     headersTimeout: ATTEMPT_TIMEOUT_MS,
     bodyTimeout: ATTEMPT_TIMEOUT_MS,
     keepAliveTimeout: 30_000,
+    maxHeaderSize: RESPONSE_HEADER_LIMIT_BYTES,
   });
 }
 
@@ -97,7 +110,8 @@ export async function sendHttpAttempt(
       statusCode: null,
       durationMs: elapsed(),
       responseExcerpt: null,
-      ...failure,
+      errorClass: failure.errorClass,
+      errorMessage: truncate(failure.errorMessage, ERROR_MESSAGE_MAX_CHARS),
     };
   }
 }
@@ -126,12 +140,17 @@ function judgeStatus(response: Dispatcher.ResponseData) {
 
   if (statusCode >= 300 && statusCode < 400) {
     const location = String(response.headers.location ?? '(no Location header)');
-    const errorMessage = `endpoint redirected with ${statusCode} to ${location}; redirects are not followed, so register the final URL`;
+    const errorMessage = `endpoint redirected with ${statusCode} to ${truncate(location, LOCATION_MAX_CHARS)}; redirects are not followed, so register the final URL`;
     return { ok: false, statusCode, errorClass: 'redirect' as const, errorMessage };
   }
 
   const errorMessage = `endpoint answered HTTP ${statusCode}; only 2xx counts as delivered`;
   return { ok: false, statusCode, errorClass: 'http_status' as const, errorMessage };
+}
+
+function truncate(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  return `${text.slice(0, maxChars - 1)}…`;
 }
 
 async function readExcerpt(body: Dispatcher.ResponseData['body']): Promise<string | null> {

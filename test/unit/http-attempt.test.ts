@@ -128,6 +128,36 @@ describe('sendHttpAttempt', () => {
     expect(paths.filter((path) => path === '/moved-here')).toHaveLength(0);
   });
 
+  test('long Location is cut in message', async () => {
+    const location = `https://example.com/${'a'.repeat(10_000)}`;
+    const server = await startHttp((_request, response) => {
+      response.writeHead(301, { location });
+      response.end();
+    });
+
+    const result = await sendHttpAttempt(agent, { url: server.url, body: BODY, headers: HEADERS });
+
+    expect(result.errorClass).toBe('redirect');
+    expect(result.errorMessage).toContain('https://example.com/aaa');
+    expect(result.errorMessage).toContain('redirects are not followed');
+    expect(result.errorMessage!.length).toBeLessThan(500);
+  });
+
+  test.each([
+    [12 * 1024, 'ok'],
+    [20 * 1024, 'invalid_response'],
+  ])('response head of %d bytes is %s', async (size, outcome) => {
+    const server = await startTcp((socket) => {
+      socket.once('data', () =>
+        socket.end(`HTTP/1.1 200 OK\r\nx-fill: ${'a'.repeat(size)}\r\ncontent-length: 0\r\n\r\n`),
+      );
+    });
+
+    const result = await sendHttpAttempt(agent, { url: server.url, body: BODY, headers: HEADERS });
+
+    expect(result.ok ? 'ok' : result.errorClass).toBe(outcome);
+  });
+
   test('slow endpoint times out', async () => {
     // The handler never responds, so only the attempt's timeout can end the request.
     const server = await startHttp(() => undefined);
