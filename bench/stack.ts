@@ -73,7 +73,7 @@ async function startInto(stops: Stop[], stopAll: Stop): Promise<BenchStack> {
     HOST: '127.0.0.1',
     PORT: String(apiPort),
     ALLOW_HTTP_ENDPOINTS: 'true',
-    ALLOW_LOOPBACK_ENDPOINTS: 'true',
+    ENDPOINT_ADDRESS_ALLOWLIST: '127.0.0.0/8,::1/128',
     API_WORKER: process.env.API_WORKER ?? 'true',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
   };

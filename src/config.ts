@@ -1,10 +1,20 @@
 import { z } from 'zod';
+import { parseAddressAllowlist } from './network/address-filter';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
   .transform((value) => value === 'true' || value === '1');
 
 const port = z.coerce.number().int().min(0).max(65535);
+
+const addressAllowlist = z
+  .string()
+  .default('')
+  .transform((text, context) => {
+    const { ranges, problems } = parseAddressAllowlist(text);
+    for (const message of problems) context.addIssue({ code: 'custom', message });
+    return ranges;
+  });
 
 /**
  * Every setting the API and the worker read, with its default. Each key is documented in the
@@ -22,7 +32,15 @@ const configSchema = z.object({
   SMTP_URL: z.url({ message: 'expected an smtp:// or smtps:// URL' }).optional(),
   MAIL_FROM: z.string().min(3).default('Postion Webhooks <webhooks@localhost>'),
   ALLOW_HTTP_ENDPOINTS: booleanFlag.default(false),
-  ALLOW_LOOPBACK_ENDPOINTS: booleanFlag.default(false),
+  // Non-public ranges that endpoints may reach anyway, such as 127.0.0.0/8,::1/128 for local
+  // development. Every other loopback, private, link-local or reserved address is rejected.
+  ENDPOINT_ADDRESS_ALLOWLIST: addressAllowlist,
+  ALLOW_LOOPBACK_ENDPOINTS: z
+    .never({
+      message:
+        'was replaced by ENDPOINT_ADDRESS_ALLOWLIST; remove it, and set ENDPOINT_ADDRESS_ALLOWLIST=127.0.0.0/8,::1/128 to allow loopback endpoints',
+    })
+    .optional(),
   DELIVERY_SEARCH_ATTRIBUTES: booleanFlag.default(true),
   API_WORKER: booleanFlag.default(false),
   // A delivery workflow sleeps a minute or more between its tasks, so keeping it cached saves only

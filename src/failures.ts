@@ -2,9 +2,9 @@
  * Failure semantics of a delivery, in one place.
  *
  * 1. Endpoint failures: anything the endpoint does wrong (non-2xx, redirect, timeout, refused or
- *    reset connection, bad TLS, unresolvable name). The attempt activity returns them as a failed
- *    result, never throws them. Each consumes one attempt and the workflow follows the retry
- *    schedule.
+ *    reset connection, bad TLS, unresolvable name, a name that resolves to a non-public address).
+ *    The attempt activity returns them as a failed result, never throws them. Each consumes one
+ *    attempt and the workflow follows the retry schedule.
  * 2. Our failures: the database down, a worker killed mid-attempt, Temporal briefly unreachable.
  *    The activity throws (or times out) and Temporal retries it under `INFRASTRUCTURE_RETRY`.
  *    The attempt number does not advance, so no endpoint attempt is consumed; at worst the

@@ -5,6 +5,7 @@ import type { Pool } from './db/pool';
 import { createEndpointAgent } from './delivery/http-attempt';
 import type { Logger } from './logger';
 import { createMailer } from './mail/mailer';
+import { AddressFilter } from './network/address-filter';
 
 /** Options of `createDeliveryWorker`. */
 export interface DeliveryWorkerOptions {
@@ -46,7 +47,8 @@ export function createActivityDependencies(
   pool: Pool,
   logger: Logger,
 ): OwnedActivityDependencies {
-  const dispatcher = createEndpointAgent();
+  const addressFilter = new AddressFilter(config.ENDPOINT_ADDRESS_ALLOWLIST);
+  const dispatcher = createEndpointAgent({ addressFilter });
   const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, logger });
   return {
     dependencies: { pool, dispatcher, mailer, logger, clock: () => new Date() },

@@ -28,9 +28,10 @@ async function main(): Promise<void> {
     dependencies: activities.dependencies,
     maxCachedWorkflows: config.WORKFLOW_CACHE_SIZE,
   });
-  if (config.ALLOW_LOOPBACK_ENDPOINTS) {
+  if (config.ENDPOINT_ADDRESS_ALLOWLIST.length > 0) {
     logger.warn(
-      'ALLOW_LOOPBACK_ENDPOINTS is on: endpoints may point at this machine; use it for local development only',
+      { allowedRanges: config.ENDPOINT_ADDRESS_ALLOWLIST },
+      'ENDPOINT_ADDRESS_ALLOWLIST is set: endpoints may reach these non-public ranges',
     );
   }
   logger.info(

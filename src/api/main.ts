@@ -5,6 +5,7 @@ import { loadConfig, type Config } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool, type Pool } from '../db/pool';
 import { createLogger, type Logger } from '../logger';
+import { AddressFilter } from '../network/address-filter';
 import { connectClient } from '../temporal/connection';
 import { installTemporalLogger } from '../temporal/runtime-logger';
 import { createActivityDependencies, createDeliveryWorker } from '../worker-setup';
@@ -69,9 +70,10 @@ async function main(): Promise<void> {
 
   if (!config.PUBLISHER_TOKEN)
     logger.warn('PUBLISHER_TOKEN is not set, so POST /v1/events rejects every request');
-  if (config.ALLOW_LOOPBACK_ENDPOINTS) {
+  if (config.ENDPOINT_ADDRESS_ALLOWLIST.length > 0) {
     logger.warn(
-      'ALLOW_LOOPBACK_ENDPOINTS is on: endpoints may point at this machine; use it for local development only',
+      { allowedRanges: config.ENDPOINT_ADDRESS_ALLOWLIST },
+      'ENDPOINT_ADDRESS_ALLOWLIST is set: endpoints may reach these non-public ranges',
     );
   }
 
@@ -85,7 +87,7 @@ async function main(): Promise<void> {
     publisherToken: config.PUBLISHER_TOKEN,
     urlPolicy: {
       allowHttp: config.ALLOW_HTTP_ENDPOINTS,
-      allowLoopback: config.ALLOW_LOOPBACK_ENDPOINTS,
+      addressFilter: new AddressFilter(config.ENDPOINT_ADDRESS_ALLOWLIST),
     },
     tagDeliveries: config.DELIVERY_SEARCH_ATTRIBUTES,
     eagerWorkflowStart: temporal.worker !== null,

@@ -4,6 +4,7 @@ export type AttemptErrorClass =
   | 'connection_refused'
   | 'connection_reset'
   | 'dns_failure'
+  | 'blocked_address'
   | 'tls_error'
   | 'invalid_response'
   | 'redirect'
@@ -30,6 +31,10 @@ export function classifyRequestError(error: unknown, timeoutMs: number): Classif
   const code = findCode(error);
   const detail = isErrorLike(error) ? String(error.message) : String(error);
 
+  // Raised by the checked connector before any socket exists. Its message names the range.
+  if (code === 'ERR_BLOCKED_ADDRESS') {
+    return { errorClass: 'blocked_address', errorMessage: detail };
+  }
   if (isTimeout(error, code)) {
     return {
       errorClass: 'timeout',

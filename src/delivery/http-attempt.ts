@@ -1,5 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, buildConnector, request, type Dispatcher } from 'undici';
+import type { AddressFilter } from '../network/address-filter';
+import { createCheckedConnector, type LookupAllAddresses } from '../network/checked-connector';
 import { classifyRequestError, type AttemptErrorClass } from './attempt-errors';
 
 /** An attempt succeeds only if a 2xx arrives within this limit, body read included. */
@@ -10,6 +12,18 @@ export const RESPONSE_EXCERPT_CHARS = 1_024;
 
 // Bytes read from a response before the rest is dropped; enough for the excerpt in any encoding.
 const RESPONSE_READ_LIMIT_BYTES = 16 * 1_024;
+
+/**
+ * Bytes of status line and headers accepted in a response. A larger head fails the attempt as
+ * `invalid_response`. 16 KiB is also Node's default limit for HTTP headers.
+ */
+export const RESPONSE_HEADER_LIMIT_BYTES = 16 * 1_024;
+
+// Characters kept of an error message, which also reaches workflow histories as a verification
+// failure reason, and of a Location header within one. Hostile headers or error texts must not
+// grow either.
+const ERROR_MESSAGE_MAX_CHARS = 500;
+const LOCATION_MAX_CHARS = 300;
 
 /** Outcome of one HTTP request to an endpoint, as recorded with the attempt. */
 export interface HttpAttemptResult {
@@ -29,20 +43,46 @@ export interface HttpAttemptRequest {
   timeoutMs?: number;
 }
 
-/** Creates the connection pool used for endpoint requests; one per worker process. */
-export function createEndpointAgent(): Agent {
+/** Options of `createEndpointAgent`. */
+export interface EndpointAgentOptions {
+  /** Decides which addresses requests may reach, checked on every new connection. */
+  addressFilter: AddressFilter;
+  /** Resolves host names; `dns.lookup` with `all: true` when unset. Tests pass a fake. */
+  lookup?: LookupAllAddresses;
+  /** Opens a socket to a checked address; undici's `buildConnector()` when unset. */
+  dial?: buildConnector.connector;
+  /** CA certificates (PEM) trusted in place of Node's bundled list, for tests and private CAs. */
+  ca?: string | Buffer;
+}
+
+/**
+ * Creates the connection pool used for endpoint requests, one per worker process. Certificates
+ * are always verified. Each new connection passes the address filter before its socket opens.
+ */
+export function createEndpointAgent(options: EndpointAgentOptions): Agent {
+  const dial =
+    options.dial ??
+    buildConnector({ timeout: ATTEMPT_TIMEOUT_MS, ...(options.ca ? { ca: options.ca } : {}) });
+  const connect = createCheckedConnector({
+    filter: options.addressFilter,
+    dial,
+    lookup: options.lookup,
+    lookupTimeoutMs: ATTEMPT_TIMEOUT_MS,
+  });
   return new Agent({
-    connect: { timeout: ATTEMPT_TIMEOUT_MS },
+    connect,
     headersTimeout: ATTEMPT_TIMEOUT_MS,
     bodyTimeout: ATTEMPT_TIMEOUT_MS,
     keepAliveTimeout: 30_000,
+    maxHeaderSize: RESPONSE_HEADER_LIMIT_BYTES,
   });
 }
 
 /**
  * Sends one POST and classifies what came back. Never throws for anything the endpoint does:
- * timeouts, refusals, resets, bad TLS and non-2xx responses all come back as a failed result.
- * Redirects are not followed, because the owner verified this URL and no other.
+ * timeouts, refusals, resets, bad TLS, rejected addresses and non-2xx responses all come back as
+ * a failed result. Redirects are not followed, because the owner verified this URL and no other.
+ * The time limit covers the whole request: lookup, connect, TLS, headers and the body read.
  */
 export async function sendHttpAttempt(
   dispatcher: Dispatcher,
@@ -53,13 +93,14 @@ export async function sendHttpAttempt(
   const elapsed = () => Math.round(performance.now() - started);
 
   try {
-    const response = await request(attempt.url, {
+    const pending = request(attempt.url, {
       method: 'POST',
       body: attempt.body,
       headers: attempt.headers,
       dispatcher,
       signal,
     });
+    const response = await settleByDeadline(pending, signal);
     const excerpt = await readExcerpt(response.body);
     return { ...judgeStatus(response), durationMs: elapsed(), responseExcerpt: excerpt };
   } catch (error) {
@@ -69,9 +110,26 @@ export async function sendHttpAttempt(
       statusCode: null,
       durationMs: elapsed(),
       responseExcerpt: null,
-      ...failure,
+      errorClass: failure.errorClass,
+      errorMessage: truncate(failure.errorMessage, ERROR_MESSAGE_MAX_CHARS),
     };
   }
+}
+
+/**
+ * Settles with `pending`, or rejects with the signal's reason once it aborts. undici 7 acts on
+ * an abort only after the request has a connection, so without this a hung lookup, connect or
+ * TLS handshake would outlast the attempt's limit until the connect timeout.
+ */
+function settleByDeadline<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
+  // The request still rejects once its connection settles; nothing waits for it then.
+  pending.catch(() => undefined);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function judgeStatus(response: Dispatcher.ResponseData) {
@@ -82,12 +140,17 @@ function judgeStatus(response: Dispatcher.ResponseData) {
 
   if (statusCode >= 300 && statusCode < 400) {
     const location = String(response.headers.location ?? '(no Location header)');
-    const errorMessage = `endpoint redirected with ${statusCode} to ${location}; redirects are not followed, so register the final URL`;
+    const errorMessage = `endpoint redirected with ${statusCode} to ${truncate(location, LOCATION_MAX_CHARS)}; redirects are not followed, so register the final URL`;
     return { ok: false, statusCode, errorClass: 'redirect' as const, errorMessage };
   }
 
   const errorMessage = `endpoint answered HTTP ${statusCode}; only 2xx counts as delivered`;
   return { ok: false, statusCode, errorClass: 'http_status' as const, errorMessage };
+}
+
+function truncate(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  return `${text.slice(0, maxChars - 1)}…`;
 }
 
 async function readExcerpt(body: Dispatcher.ResponseData['body']): Promise<string | null> {

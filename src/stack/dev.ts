@@ -166,7 +166,7 @@ async function main(): Promise<void> {
     PUBLISHER_TOKEN: credentials.publisherToken,
     PORT: String(port),
     ALLOW_HTTP_ENDPOINTS: process.env.ALLOW_HTTP_ENDPOINTS ?? 'true',
-    ALLOW_LOOPBACK_ENDPOINTS: process.env.ALLOW_LOOPBACK_ENDPOINTS ?? 'true',
+    ENDPOINT_ADDRESS_ALLOWLIST: process.env.ENDPOINT_ADDRESS_ALLOWLIST ?? '127.0.0.0/8,::1/128',
     API_WORKER: process.env.API_WORKER ?? 'true',
   };
 
@@ -204,11 +204,16 @@ function printBanner(
     '',
     'Try it: npm run demo      Stop: Ctrl-C',
   ];
-  if (env.ALLOW_LOOPBACK_ENDPOINTS === 'true') {
+  const relaxed: string[] = [];
+  if (env.ALLOW_HTTP_ENDPOINTS === 'true') relaxed.push('plain-http URLs (ALLOW_HTTP_ENDPOINTS)');
+  if (env.ENDPOINT_ADDRESS_ALLOWLIST) {
+    relaxed.push(`addresses in ${env.ENDPOINT_ADDRESS_ALLOWLIST} (ENDPOINT_ADDRESS_ALLOWLIST)`);
+  }
+  if (relaxed.length > 0) {
     lines.push(
       '',
-      'WARNING: this dev stack accepts plain-http and loopback endpoint URLs (ALLOW_HTTP_ENDPOINTS,',
-      'ALLOW_LOOPBACK_ENDPOINTS). Never run a public deployment with these settings.',
+      `WARNING: this dev stack accepts endpoints with ${relaxed.join(' and ')}.`,
+      'Never run a public deployment with these settings.',
     );
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);

@@ -6,8 +6,10 @@ import {
   type DeliveryAttemptResult,
 } from '../../src/activities/send-delivery-attempt';
 import { createDeliveriesForEvent } from '../../src/db/deliveries';
+import { createEndpointAgent } from '../../src/delivery/http-attempt';
 import { storeEvent } from '../../src/db/events';
 import { serializeEnvelope } from '../../src/events/envelope';
+import { AddressFilter } from '../../src/network/address-filter';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { createEndpoint, createSite, subscriberCreated } from '../helpers/fixtures';
 import { startReceiver, type Receiver } from '../helpers/receiver';
@@ -58,6 +60,29 @@ function poolWithHook(pool: Pool, afterFirstQuery: () => Promise<void>): Pool {
   });
 }
 
+/** Stores a new event and its delivery to an endpoint at `url`, committed. */
+async function storedDelivery(url: string) {
+  const site = await createSite(db.pool);
+  const endpoint = await createEndpoint(db.pool, site.id, url);
+  const envelope = subscriberCreated(site.id);
+  await storeEvent(db.pool, envelope, serializeEnvelope(envelope), Buffer.from(envelope.id));
+  const [delivery] = await createDeliveriesForEvent(db.pool, envelope.id);
+  return { endpointId: endpoint.id, eventId: envelope.id, deliveryId: delivery!.deliveryId };
+}
+
+/** Runs `attempt` as the first attempt of a delivery, with a retry one minute later. */
+async function runFirstAttempt(
+  attempt: ReturnType<typeof makeSendDeliveryAttempt>,
+  stored: { deliveryId: string; eventId: string },
+): Promise<DeliveryAttemptResult> {
+  return await new MockActivityEnvironment().run(attempt, {
+    deliveryId: stored.deliveryId,
+    attemptNumber: 1,
+    retryDelayMs: 60_000,
+    eventId: stored.eventId,
+  } satisfies DeliveryAttemptInput);
+}
+
 async function commit(client: PoolClient) {
   await client.query('COMMIT');
   client.release();
@@ -104,27 +129,46 @@ test('attempt before the commit fails retryably', async () => {
 });
 
 test('disabled endpoint cancels the attempt', async () => {
-  const site = await createSite(db.pool);
-  const endpoint = await createEndpoint(db.pool, site.id, `${receiver.url}/disabled-attempt`);
-  const envelope = subscriberCreated(site.id);
-  await storeEvent(db.pool, envelope, serializeEnvelope(envelope), Buffer.from(envelope.id));
-  const [delivery] = await createDeliveriesForEvent(db.pool, envelope.id);
-  await db.pool.query(`UPDATE endpoints SET status = 'disabled' WHERE id = $1`, [endpoint.id]);
+  const stored = await storedDelivery(`${receiver.url}/disabled-attempt`);
+  await db.pool.query(`UPDATE endpoints SET status = 'disabled' WHERE id = $1`, [
+    stored.endpointId,
+  ]);
   const attempt = makeSendDeliveryAttempt(testDependencies(db.pool));
 
-  const result: DeliveryAttemptResult = await new MockActivityEnvironment().run(attempt, {
-    deliveryId: delivery!.deliveryId,
-    attemptNumber: 1,
-    retryDelayMs: 60_000,
-    eventId: envelope.id,
-  } satisfies DeliveryAttemptInput);
+  const result = await runFirstAttempt(attempt, stored);
 
   expect(result.outcome).toBe('cancelled');
   expect(receiver.requests.filter((request) => request.path === '/disabled-attempt')).toHaveLength(
     0,
   );
   const { rows } = await db.pool.query('SELECT status FROM deliveries WHERE id = $1', [
-    delivery!.deliveryId,
+    stored.deliveryId,
   ]);
   expect(rows[0].status).toBe('cancelled');
+});
+
+test('blocked address is a failed attempt', async () => {
+  const stored = await storedDelivery('https://rebound.example.test/hooks');
+  // The name resolves to the metadata address, so the agent must reject it before dialling.
+  const dispatcher = createEndpointAgent({
+    addressFilter: new AddressFilter(),
+    lookup: async () => [{ address: '169.254.169.254', family: 4 }],
+    dial: () => {
+      throw new Error('dialled an address the filter should have rejected');
+    },
+  });
+  const attempt = makeSendDeliveryAttempt({ ...testDependencies(db.pool), dispatcher });
+
+  const result = await runFirstAttempt(attempt, stored);
+  await dispatcher.destroy();
+
+  expect(result).toEqual({ outcome: 'failed', statusCode: null, errorClass: 'blocked_address' });
+  const { rows } = await db.pool.query(
+    `SELECT d.status, d.next_attempt_at - a.started_at AS wait, a.error_message
+     FROM deliveries d JOIN delivery_attempts a ON a.delivery_id = d.id WHERE d.id = $1`,
+    [stored.deliveryId],
+  );
+  expect(rows[0].status).toBe('retrying');
+  expect(rows[0].error_message).toContain('rebound.example.test resolved to 169.254.169.254');
+  expect(rows[0].wait.minutes).toBe(1);
 });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../src/api/app';
 import { createLogger } from '../../src/logger';
+import { AddressFilter, LOOPBACK_RANGES } from '../../src/network/address-filter';
 import { findFreePort } from '../../src/stack/ports';
 import { callApi } from '../helpers/api-stack';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
@@ -28,7 +29,7 @@ beforeAll(async () => {
     namespace: 'default',
     temporalUiUrl: 'http://127.0.0.1:8233',
     publisherToken: PUBLISHER_TOKEN,
-    urlPolicy: { allowHttp: true, allowLoopback: true },
+    urlPolicy: { allowHttp: true, addressFilter: new AddressFilter(LOOPBACK_RANGES) },
     tagDeliveries: false,
     eagerWorkflowStart: false,
   });

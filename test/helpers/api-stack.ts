@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createApp } from '../../src/api/app';
+import { AddressFilter, LOOPBACK_RANGES } from '../../src/network/address-filter';
 import { createDeliveryWorker } from '../../src/worker-setup';
 import type { TestDatabase } from './database';
 import { testDependencies, workflowBundle } from './temporal';
@@ -43,7 +44,7 @@ export async function startApiStack(db: TestDatabase, taskQueue: string): Promis
     namespace: 'default',
     temporalUiUrl: 'http://127.0.0.1:8233',
     publisherToken,
-    urlPolicy: { allowHttp: true, allowLoopback: true },
+    urlPolicy: { allowHttp: true, addressFilter: new AddressFilter(LOOPBACK_RANGES) },
     tagDeliveries: true,
     eagerWorkflowStart: true,
   });

@@ -11,6 +11,7 @@ import { createActivities, type ActivityDependencies } from '../../src/activitie
 import { createEndpointAgent } from '../../src/delivery/http-attempt';
 import { createLogger } from '../../src/logger';
 import { createMailer } from '../../src/mail/mailer';
+import { AddressFilter, LOOPBACK_RANGES } from '../../src/network/address-filter';
 import { createDeliveryWorker } from '../../src/worker-setup';
 
 /** Starts Temporal's time-skipping test server, from the path global-setup resolved if any. */
@@ -33,12 +34,15 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
-/** Real activity dependencies on loopback: the test database, a real agent and SMTP server. */
+/**
+ * Real activity dependencies on loopback: the test database, a real agent that may reach loopback
+ * receivers and no other non-public address, and an SMTP server.
+ */
 export function testDependencies(pool: Pool, smtpUrl?: string): ActivityDependencies {
   const logger = createLogger('test', process.env.LOG_LEVEL ?? 'silent');
   return {
     pool,
-    dispatcher: createEndpointAgent(),
+    dispatcher: createEndpointAgent({ addressFilter: new AddressFilter(LOOPBACK_RANGES) }),
     mailer: createMailer({ smtpUrl, from: 'webhooks@localhost', logger }),
     clock: () => new Date(),
     logger,

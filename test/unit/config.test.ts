@@ -7,7 +7,7 @@ test('defaults fill unset settings', () => {
 
   expect(config.TEMPORAL_ADDRESS).toBe('127.0.0.1:7233');
   expect(config.PORT).toBe(3000);
-  expect(config.ALLOW_LOOPBACK_ENDPOINTS).toBe(false);
+  expect(config.ENDPOINT_ADDRESS_ALLOWLIST).toEqual([]);
   expect(config.API_WORKER).toBe(false);
   expect(config.WORKFLOW_CACHE_SIZE).toBe(500);
   expect(config.PUBLISHER_TOKEN).toBeUndefined();
@@ -51,4 +51,25 @@ test('secret values stay out of messages', () => {
 
 test('empty strings count as unset', () => {
   expect(loadConfig({ ...VALID, PORT: '', SMTP_URL: '' }).PORT).toBe(3000);
+});
+
+test('allowlist ranges are read in canonical form', () => {
+  const config = loadConfig({ ...VALID, ENDPOINT_ADDRESS_ALLOWLIST: '127.0.0.0/8, ::1' });
+
+  expect(config.ENDPOINT_ADDRESS_ALLOWLIST).toEqual(['127.0.0.0/8', '::1/128']);
+});
+
+test('every invalid allowlist entry is listed', () => {
+  const env = { ...VALID, ENDPOINT_ADDRESS_ALLOWLIST: '10.1.2.3/8,private' };
+
+  expect(() => loadConfig(env)).toThrow('did you mean 10.0.0.0/8?');
+  expect(() => loadConfig(env)).toThrow('"private" is not a valid IP address or CIDR range');
+});
+
+test('retired loopback switch names its replacement', () => {
+  const env = { ...VALID, ALLOW_LOOPBACK_ENDPOINTS: 'true' };
+
+  expect(() => loadConfig(env)).toThrow(
+    'ALLOW_LOOPBACK_ENDPOINTS: was replaced by ENDPOINT_ADDRESS_ALLOWLIST',
+  );
 });

@@ -1,9 +1,15 @@
-import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
+import type { RequestListener } from 'node:http';
 import { runInNewContext } from 'node:vm';
 import type { Agent } from 'undici';
 import { classifyRequestError } from '../../src/delivery/attempt-errors';
 import { createEndpointAgent, sendHttpAttempt } from '../../src/delivery/http-attempt';
+import { AddressFilter, LOOPBACK_RANGES } from '../../src/network/address-filter';
+import {
+  closeLoopbackServers,
+  findClosedPort,
+  startHttp,
+  startTcp,
+} from '../helpers/loopback-servers';
 
 const BODY = '{"id":"evt_1","event":"payment.failed","data":{}}';
 const HEADERS = { 'content-type': 'application/json', 'x-postion-event-id': 'evt_1' };
@@ -11,74 +17,17 @@ const HEADERS = { 'content-type': 'application/json', 'x-postion-event-id': 'evt
 // Long enough for a loopback round trip on a loaded machine, short enough to keep tests quick.
 const SHORT_TIMEOUT_MS = 500;
 
-interface TestServer {
-  url: string;
-  close(): Promise<void>;
-}
-
 let agent: Agent;
-const openServers: TestServer[] = [];
 
 beforeAll(() => {
-  agent = createEndpointAgent();
+  agent = createEndpointAgent({ addressFilter: new AddressFilter(LOOPBACK_RANGES) });
 });
 
-afterEach(async () => {
-  await Promise.all(openServers.splice(0).map((server) => server.close()));
-});
+afterEach(closeLoopbackServers);
 
 afterAll(async () => {
   await agent.destroy();
 });
-
-async function listen(server: Server | ReturnType<typeof createTcpServer>): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
-
-/** Starts an HTTP server on 127.0.0.1 that is closed after the test. */
-async function startHttp(handler: RequestListener): Promise<TestServer> {
-  const server = createHttpServer(handler);
-  const port = await listen(server);
-  const testServer = {
-    url: `http://127.0.0.1:${port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-  openServers.push(testServer);
-  return testServer;
-}
-
-/** Starts a raw TCP server on 127.0.0.1, for responses no HTTP server would send. */
-async function startTcp(onConnection: (socket: Socket) => void): Promise<TestServer> {
-  const sockets = new Set<Socket>();
-  const server = createTcpServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    onConnection(socket);
-  });
-  const port = await listen(server);
-  const testServer = {
-    url: `http://127.0.0.1:${port}`,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-  openServers.push(testServer);
-  return testServer;
-}
-
-/** Returns a loopback port that nothing listens on, by listening and closing again. */
-async function findClosedPort(): Promise<number> {
-  const server = createTcpServer();
-  const port = await listen(server);
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function readBody(request: Parameters<RequestListener>[0]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -179,6 +128,36 @@ describe('sendHttpAttempt', () => {
     expect(paths.filter((path) => path === '/moved-here')).toHaveLength(0);
   });
 
+  test('long Location is cut in message', async () => {
+    const location = `https://example.com/${'a'.repeat(10_000)}`;
+    const server = await startHttp((_request, response) => {
+      response.writeHead(301, { location });
+      response.end();
+    });
+
+    const result = await sendHttpAttempt(agent, { url: server.url, body: BODY, headers: HEADERS });
+
+    expect(result.errorClass).toBe('redirect');
+    expect(result.errorMessage).toContain('https://example.com/aaa');
+    expect(result.errorMessage).toContain('redirects are not followed');
+    expect(result.errorMessage!.length).toBeLessThan(500);
+  });
+
+  test.each([
+    [12 * 1024, 'ok'],
+    [20 * 1024, 'invalid_response'],
+  ])('response head of %d bytes is %s', async (size, outcome) => {
+    const server = await startTcp((socket) => {
+      socket.once('data', () =>
+        socket.end(`HTTP/1.1 200 OK\r\nx-fill: ${'a'.repeat(size)}\r\ncontent-length: 0\r\n\r\n`),
+      );
+    });
+
+    const result = await sendHttpAttempt(agent, { url: server.url, body: BODY, headers: HEADERS });
+
+    expect(result.ok ? 'ok' : result.errorClass).toBe(outcome);
+  });
+
   test('slow endpoint times out', async () => {
     // The handler never responds, so only the attempt's timeout can end the request.
     const server = await startHttp(() => undefined);
@@ -195,6 +174,22 @@ describe('sendHttpAttempt', () => {
     expect(result.errorClass).toBe('timeout');
     expect(result.errorMessage).toContain('0.5 s');
     expect(result.durationMs).toBeGreaterThanOrEqual(SHORT_TIMEOUT_MS - 50);
+  });
+
+  test('hung TLS handshake times out', async () => {
+    // The server accepts the connection but never sends its part of the TLS handshake.
+    const server = await startTcp(() => undefined);
+
+    const started = Date.now();
+    const result = await sendHttpAttempt(agent, {
+      url: server.url.replace('http:', 'https:'),
+      body: BODY,
+      headers: HEADERS,
+      timeoutMs: SHORT_TIMEOUT_MS,
+    });
+
+    expect(result.errorClass).toBe('timeout');
+    expect(Date.now() - started).toBeLessThan(SHORT_TIMEOUT_MS + 1_000);
   });
 
   test('stalled body times out', async () => {

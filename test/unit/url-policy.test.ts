@@ -1,9 +1,13 @@
 import { checkEndpointUrl, type UrlPolicy } from '../../src/endpoints/url-policy';
+import { AddressFilter, LOOPBACK_RANGES } from '../../src/network/address-filter';
+import { BLOCKED_LITERAL_URLS, BLOCKED_NAME_URLS, PUBLIC_URLS } from '../helpers/address-cases';
 
-const STRICT: UrlPolicy = { allowHttp: false, allowLoopback: false };
-const DEV: UrlPolicy = { allowHttp: true, allowLoopback: true };
-const HTTP_ONLY: UrlPolicy = { allowHttp: true, allowLoopback: false };
-const LOOPBACK_ONLY: UrlPolicy = { allowHttp: false, allowLoopback: true };
+const PUBLIC_ONLY = new AddressFilter();
+const LOOPBACK_ALLOWED = new AddressFilter(LOOPBACK_RANGES);
+const STRICT: UrlPolicy = { allowHttp: false, addressFilter: PUBLIC_ONLY };
+const DEV: UrlPolicy = { allowHttp: true, addressFilter: LOOPBACK_ALLOWED };
+const HTTP_ONLY: UrlPolicy = { allowHttp: true, addressFilter: PUBLIC_ONLY };
+const LOOPBACK_ONLY: UrlPolicy = { allowHttp: false, addressFilter: LOOPBACK_ALLOWED };
 
 // Hosts that reach this machine, in the spellings a URL parser accepts for them.
 const LOOPBACK_URLS = [
@@ -21,10 +25,6 @@ const LOOPBACK_URLS = [
   'https://[::1]:8443/hooks',
   'https://[0:0:0:0:0:0:0:1]/hooks',
   'https://[::ffff:127.0.0.1]/hooks',
-  'https://0.0.0.0/hooks',
-  'https://0/hooks',
-  'https://[::]/hooks',
-  'https://[::ffff:0.0.0.0]/hooks',
 ];
 
 describe('checkEndpointUrl', () => {
@@ -32,9 +32,7 @@ describe('checkEndpointUrl', () => {
     'https://example.com/webhooks',
     'https://hooks.example.com:8443/postion?source=blog',
     'HTTPS://EXAMPLE.COM/webhooks',
-    'https://localhost.example.com/webhooks',
-    'https://93.184.215.14/webhooks',
-    'https://[2001:db8::1]/webhooks',
+    ...PUBLIC_URLS,
   ])('accepts %s', (url) => {
     expect(checkEndpointUrl(url, STRICT)).toBeNull();
   });
@@ -110,5 +108,65 @@ describe('checkEndpointUrl', () => {
     'https://example.com/\r\nX: 1',
   ])('rejects whitespace and control characters in %j', (url) => {
     expect(checkEndpointUrl(url, STRICT)).toContain('control characters');
+  });
+});
+
+describe('checkEndpointUrl address filter', () => {
+  test.each(BLOCKED_LITERAL_URLS)('rejects $url', ({ url, reason }) => {
+    const problem = checkEndpointUrl(url, STRICT);
+
+    expect(problem).toContain(reason);
+    expect(problem).toContain('webhooks are only sent to public addresses');
+  });
+
+  test.each(BLOCKED_NAME_URLS)('rejects known name $url', ({ url, reason }) => {
+    const problem = checkEndpointUrl(url, STRICT);
+
+    expect(problem).toContain('always resolves to');
+    expect(problem).toContain(reason);
+  });
+
+  test('names the host behind userinfo', () => {
+    const problem = checkEndpointUrl('https://example.com@127.0.0.1/hooks', STRICT);
+
+    expect(problem).toContain('host 127.0.0.1 is in the loopback range');
+  });
+
+  test.each(['https://[fe80::1%25eth0]/hooks', 'https://[fe80::1%eth0]:8443/hooks'])(
+    'rejects zone id in %s',
+    (url) => {
+      expect(checkEndpointUrl(url, DEV)).toContain('IPv6 zone id');
+    },
+  );
+
+  test.each([
+    'https://10.0.0.1/hooks',
+    'https://169.254.169.254/',
+    'https://0.0.0.0/hooks',
+    'https://[::]/hooks',
+    'https://metadata.google.internal/',
+  ])('loopback allowlist still rejects %s', (url) => {
+    expect(checkEndpointUrl(url, DEV)).not.toBeNull();
+  });
+
+  test('allowlist accepts only its ranges', () => {
+    const policy: UrlPolicy = {
+      allowHttp: false,
+      addressFilter: new AddressFilter(['10.0.0.0/8']),
+    };
+
+    expect(checkEndpointUrl('https://10.1.2.3/hooks', policy)).toBeNull();
+    expect(checkEndpointUrl('https://[::ffff:10.1.2.3]/hooks', policy)).toBeNull();
+    expect(checkEndpointUrl('https://172.16.0.1/hooks', policy)).toContain('private range');
+    expect(checkEndpointUrl('https://localhost/hooks', policy)).toContain('loopback range');
+  });
+
+  test('localhost needs both loopback ranges', () => {
+    const policy: UrlPolicy = {
+      allowHttp: false,
+      addressFilter: new AddressFilter(['127.0.0.0/8']),
+    };
+
+    expect(checkEndpointUrl('https://localhost/hooks', policy)).toContain('::1');
   });
 });
