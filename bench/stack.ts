@@ -4,6 +4,7 @@ import { chmodSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { generateEncryptionKeyEntry } from '../src/secrets/encryption-keys';
 import { findFreePort, waitForHttpOk } from '../src/stack/ports';
 import { startTemporalDevServer, stopChild } from '../src/stack/temporal-dev-server';
 import { startEmbeddedPostgres } from '../src/tools/postgres';
@@ -64,12 +65,15 @@ async function startInto(stops: Stop[], stopAll: Stop): Promise<BenchStack> {
   // A task queue of its own keeps another worker on a shared server from taking these tasks.
   const taskQueue = `bench-${Date.now()}`;
   const publisherToken = `pub_bench_${randomBytes(18).toString('base64url')}`;
+  const secretEncryptionKeys =
+    process.env.SECRET_ENCRYPTION_KEYS || generateEncryptionKeyEntry('bench');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_TASK_QUEUE: taskQueue,
     PUBLISHER_TOKEN: publisherToken,
+    SECRET_ENCRYPTION_KEYS: secretEncryptionKeys,
     HOST: '127.0.0.1',
     PORT: String(apiPort),
     ALLOW_HTTP_ENDPOINTS: 'true',

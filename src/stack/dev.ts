@@ -164,6 +164,7 @@ async function main(): Promise<void> {
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_UI_URL: temporal.uiUrl,
     PUBLISHER_TOKEN: credentials.publisherToken,
+    SECRET_ENCRYPTION_KEYS: credentials.secretEncryptionKeys,
     PORT: String(port),
     ALLOW_HTTP_ENDPOINTS: process.env.ALLOW_HTTP_ENDPOINTS ?? 'true',
     ALLOW_LOOPBACK_ENDPOINTS: process.env.ALLOW_LOOPBACK_ENDPOINTS ?? 'true',
@@ -176,9 +177,12 @@ async function main(): Promise<void> {
   const apiUrl = `http://127.0.0.1:${port}`;
   await waitForHttpOk(`${apiUrl}/healthz`, 60_000);
 
+  // The encryption key stays in dev-credentials.json, because the demo and the README's examples
+  // read this file and have no use for it.
+  const { siteApiKey, publisherToken } = credentials;
   writeFileSync(
     path.join(DATA_DIR, 'dev-stack.json'),
-    JSON.stringify({ apiUrl, temporalUiUrl: temporal.uiUrl, ...credentials }, null, 2),
+    JSON.stringify({ apiUrl, temporalUiUrl: temporal.uiUrl, siteApiKey, publisherToken }, null, 2),
     { mode: 0o600 },
   );
   printBanner(apiUrl, temporal.uiUrl, credentials, env);
