@@ -5,6 +5,7 @@ import { loadConfig, type Config } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool, type Pool } from '../db/pool';
 import { createLogger, type Logger } from '../logger';
+import { SecretBox } from '../secrets/secret-box';
 import { connectClient } from '../temporal/connection';
 import { installTemporalLogger } from '../temporal/runtime-logger';
 import { createActivityDependencies, createDeliveryWorker } from '../worker-setup';
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
 
   const pool = createPool(config.DATABASE_URL, { logger });
   await migrate(pool);
+  const secretBox = new SecretBox(config.SECRET_ENCRYPTION_KEYS);
   const temporal = await connectTemporal(config, pool, logger);
 
   if (!config.PUBLISHER_TOKEN)
@@ -79,6 +81,7 @@ async function main(): Promise<void> {
     pool,
     temporal: temporal.client,
     logger,
+    secretBox,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     namespace: config.TEMPORAL_NAMESPACE,
     temporalUiUrl: config.TEMPORAL_UI_URL,

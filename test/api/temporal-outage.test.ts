@@ -7,6 +7,7 @@ import { findFreePort } from '../../src/stack/ports';
 import { callApi } from '../helpers/api-stack';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { createEndpoint, createSite } from '../helpers/fixtures';
+import { testSecretBox } from '../helpers/secret-keys';
 
 const PUBLISHER_TOKEN = 'outage-publisher-token-0123456789';
 
@@ -24,6 +25,7 @@ beforeAll(async () => {
     pool: db.pool,
     temporal: new Client({ connection, namespace: 'default' }),
     logger: createLogger('test', 'silent'),
+    secretBox: testSecretBox(),
     taskQueue: 'temporal-outage-test',
     namespace: 'default',
     temporalUiUrl: 'http://127.0.0.1:8233',

@@ -5,6 +5,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createApp } from '../../src/api/app';
 import { createDeliveryWorker } from '../../src/worker-setup';
 import type { TestDatabase } from './database';
+import { testSecretBox } from './secret-keys';
 import { testDependencies, workflowBundle } from './temporal';
 
 /** The API and a worker on the shared Temporal dev server, for end-to-end tests. */
@@ -39,6 +40,7 @@ export async function startApiStack(db: TestDatabase, taskQueue: string): Promis
     pool: db.pool,
     temporal: client,
     logger: testDependencies(db.pool).logger,
+    secretBox: testSecretBox(),
     taskQueue,
     namespace: 'default',
     temporalUiUrl: 'http://127.0.0.1:8233',

@@ -12,6 +12,7 @@ import { createEndpointAgent } from '../../src/delivery/http-attempt';
 import { createLogger } from '../../src/logger';
 import { createMailer } from '../../src/mail/mailer';
 import { createDeliveryWorker } from '../../src/worker-setup';
+import { testSecretBox } from './secret-keys';
 
 /** Starts Temporal's time-skipping test server, from the path global-setup resolved if any. */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
@@ -33,13 +34,17 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
-/** Real activity dependencies on loopback: the test database, a real agent and SMTP server. */
+/**
+ * Real activity dependencies on loopback: the test database, a real agent and SMTP server, and
+ * the test keyring.
+ */
 export function testDependencies(pool: Pool, smtpUrl?: string): ActivityDependencies {
   const logger = createLogger('test', process.env.LOG_LEVEL ?? 'silent');
   return {
     pool,
     dispatcher: createEndpointAgent(),
     mailer: createMailer({ smtpUrl, from: 'webhooks@localhost', logger }),
+    secretBox: testSecretBox(),
     clock: () => new Date(),
     logger,
   };

@@ -14,6 +14,7 @@ import { deliverWebhook, verifyEndpointUrl } from '../../src/workflows';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { createEndpoint, createSite, storeTestEvent, subscriberCreated } from '../helpers/fixtures';
 import { startReceiver, waitFor, type ReceivedRequest, type Receiver } from '../helpers/receiver';
+import { testSecretBox } from '../helpers/secret-keys';
 import { testDependencies, workflowBundle } from '../helpers/temporal';
 
 const TASK_QUEUE = 'secret-rotation-test';
@@ -110,7 +111,13 @@ async function rotatedEndpoint(path: string, status: 'active' | 'pending_verific
   const site = await createSite(db.pool);
   const endpoint = await createEndpoint(db.pool, site.id, `${receiver.url}${path}`, { status });
   const rotation = { newSecret: generateEndpointSecret(), graceSeconds: 3600 };
-  const rotated = await rotateEndpointSecret(db.pool, site.id, endpoint.id, rotation);
+  const rotated = await rotateEndpointSecret(
+    db.pool,
+    testSecretBox(),
+    site.id,
+    endpoint.id,
+    rotation,
+  );
   expect(rotated!.previousSecretExpiresAt).not.toBeNull();
   return { siteId: site.id, endpointId: endpoint.id, a: endpoint.secret, b: rotation.newSecret };
 }
