@@ -2,12 +2,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../src/api/app';
-import { createLogger } from '../../src/logger';
 import { findFreePort } from '../../src/stack/ports';
 import { callApi } from '../helpers/api-stack';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { createEndpoint, createSite } from '../helpers/fixtures';
 import { testSecretBox } from '../helpers/secret-keys';
+import { createTestLogger } from '../helpers/test-logger';
 
 const PUBLISHER_TOKEN = 'outage-publisher-token-0123456789';
 
@@ -24,7 +24,7 @@ beforeAll(async () => {
   const app = createApp({
     pool: db.pool,
     temporal: new Client({ connection, namespace: 'default' }),
-    logger: createLogger('test', 'silent'),
+    logger: createTestLogger(),
     secretBox: testSecretBox(),
     taskQueue: 'temporal-outage-test',
     namespace: 'default',

@@ -9,18 +9,34 @@ import {
 import type { Pool } from 'pg';
 import { createActivities, type ActivityDependencies } from '../../src/activities';
 import { createEndpointAgent } from '../../src/delivery/http-attempt';
-import { createLogger } from '../../src/logger';
 import { createMailer } from '../../src/mail/mailer';
 import { createDeliveryWorker } from '../../src/worker-setup';
 import { testSecretBox } from './secret-keys';
+import { saveTestServerHistories } from './secret-scan';
+import { createTestLogger, currentTestName } from './test-logger';
 
-/** Starts Temporal's time-skipping test server, from the path global-setup resolved if any. */
+/**
+ * Starts Temporal's time-skipping test server, from the path global-setup resolved if any. Its
+ * `teardown` first saves every workflow history to the run's log folder for the leak scan.
+ */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const path = process.env.TEMPORAL_TEST_SERVER_PATH;
-  if (!path) return await TestWorkflowEnvironment.createTimeSkipping();
-  return await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path } },
-  });
+  const env = path
+    ? await TestWorkflowEnvironment.createTimeSkipping({
+        server: { executable: { type: 'existing-path', path } },
+      })
+    : await TestWorkflowEnvironment.createTimeSkipping();
+
+  const folder = process.env.TEST_LOG_DIR;
+  const stopServer = env.teardown.bind(env);
+  env.teardown = async () => {
+    try {
+      if (folder) await saveTestServerHistories(env.client, folder, currentTestName());
+    } finally {
+      await stopServer();
+    }
+  };
+  return env;
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -39,7 +55,7 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
  * the test keyring.
  */
 export function testDependencies(pool: Pool, smtpUrl?: string): ActivityDependencies {
-  const logger = createLogger('test', process.env.LOG_LEVEL ?? 'silent');
+  const logger = createTestLogger();
   return {
     pool,
     dispatcher: createEndpointAgent(),
