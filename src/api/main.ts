@@ -6,6 +6,7 @@ import { migrate } from '../db/migrate';
 import { createPool, type Pool } from '../db/pool';
 import { createLogger, type Logger } from '../logger';
 import { SecretBox } from '../secrets/secret-box';
+import { checkStoredSecretKeys } from '../secrets/stored-key-check';
 import { connectClient } from '../temporal/connection';
 import { installTemporalLogger } from '../temporal/runtime-logger';
 import { createActivityDependencies, createDeliveryWorker } from '../worker-setup';
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
   const pool = createPool(config.DATABASE_URL, { logger });
   await migrate(pool);
   const secretBox = new SecretBox(config.SECRET_ENCRYPTION_KEYS);
+  await checkStoredSecretKeys(pool, secretBox, logger);
   const temporal = await connectTemporal(config, pool, logger);
 
   if (!config.PUBLISHER_TOKEN)

@@ -12,6 +12,9 @@ import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { addApiKey } from '../db/api-keys';
 import { upsertSite } from '../db/sites';
+import { reencryptEndpointSecrets } from '../db/secret-reencryption';
+import { parseEncryptionKeys } from '../secrets/encryption-keys';
+import { SecretBox } from '../secrets/secret-box';
 import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../temporal/search-attributes';
 import { startEmbeddedPostgres } from '../tools/postgres';
 import { resolveTemporalCli } from '../tools/temporal-cli';
@@ -94,6 +97,10 @@ async function startTemporal(): Promise<{ address: string; uiUrl: string }> {
   return { address: env.address, uiUrl: `http://127.0.0.1:${uiPort}` };
 }
 
+/**
+ * Migrates the database, seeds the dev site and its key, and re-encrypts endpoint secrets stored
+ * in plaintext or under an older key, as a dev database from before encryption has them.
+ */
 async function seedDevSite(databaseUrl: string) {
   const credentials = loadDevCredentials(path.join(DATA_DIR, 'dev-credentials.json'));
   const pool = createPool(databaseUrl, { max: 2 });
@@ -101,6 +108,13 @@ async function seedDevSite(databaseUrl: string) {
     await migrate(pool);
     await upsertSite(pool, DEV_SITE);
     await addApiKey(pool, DEV_SITE.id, credentials.siteApiKey);
+    const secretBox = new SecretBox(parseEncryptionKeys(credentials.secretEncryptionKeys));
+    const counts = await reencryptEndpointSecrets(pool, secretBox);
+    if (counts.endpoints > 0) {
+      step(
+        `re-encrypted the secrets of ${counts.endpoints} endpoints with key "${secretBox.currentKeyId}"`,
+      );
+    }
   } finally {
     await pool.end();
   }
