@@ -60,7 +60,8 @@ export function decryptSigningSecrets(
  * current at that moment the previous one, so the oldest secret stops signing before its expiry.
  * That keeps two secrets per endpoint at most, and a receiver that has deployed the secret of the
  * first rotation keeps verifying. The new secret is stored encrypted, and the replaced one moves to
- * `previous_secret` as it was stored. Returns null when the site has no endpoint with that id.
+ * `previous_secret` as it was stored. Returns null when the site has no endpoint with that id or
+ * it was deleted.
  *
  * @throws RangeError when `graceSeconds` or the form of `newSecret` is invalid.
  */
@@ -81,7 +82,7 @@ export async function rotateEndpointSecret(
            CASE WHEN $4::integer > 0 THEN now() + make_interval(secs => $4::integer) END,
          secret = $3,
          updated_at = now()
-     WHERE site_id = $1 AND id = $2
+     WHERE site_id = $1 AND id = $2 AND deleted_at IS NULL
      RETURNING updated_at, previous_secret_expires_at`,
     [siteId, endpointId, secretBox.encrypt(rotation.newSecret, endpointId), rotation.graceSeconds],
   );
@@ -99,8 +100,8 @@ export interface RevealedEndpointSecret {
 
 /**
  * Returns an endpoint's current secret, for the owner to copy, or null when the site has no
- * endpoint with that id. The previous secret itself is never returned, because the owner had it
- * before the rotation. Its expiry is returned only while it lies ahead of the database clock. The worker
+ * endpoint with that id or it was deleted. The previous secret itself is never returned, because
+ * the owner had it before the rotation. Its expiry is returned only while it lies ahead of the database clock. The worker
  * decides with its own clock whether a request carries the previous signature, so near the expiry
  * the two can differ by the skew between the clocks.
  */
@@ -114,7 +115,7 @@ export async function findEndpointSecret(
     `SELECT secret,
             CASE WHEN previous_secret_expires_at > now() THEN previous_secret_expires_at END
               AS previous_secret_expires_at
-     FROM endpoints WHERE site_id = $1 AND id = $2`,
+     FROM endpoints WHERE site_id = $1 AND id = $2 AND deleted_at IS NULL`,
     [siteId, endpointId],
   );
   const row = rows[0];

@@ -612,6 +612,21 @@ describe('secret rotation', () => {
     expect(revealed.body.secret).toBe(rotated.body.secret);
   });
 
+  test('deleted endpoint has no secret to reveal or rotate', async () => {
+    const endpoint = await createWebhook('/rotate-deleted');
+    expect((await asSite('DELETE', `/v1/webhooks/${endpoint.id}`)).status).toBe(204);
+
+    const revealed = await asSite('GET', `/v1/webhooks/${endpoint.id}/secret`);
+    const rotated = await asSite('POST', `/v1/webhooks/${endpoint.id}/secret/rotate`, {});
+
+    expect(revealed.status).toBe(404);
+    expect(rotated.status).toBe(404);
+    const { rows } = await db.pool.query('SELECT secret FROM endpoints WHERE id = $1', [
+      endpoint.id,
+    ]);
+    expect(rows[0].secret).toBe('');
+  });
+
   test('grace period out of range', async () => {
     const endpoint = await createWebhook('/rotate-invalid');
 
