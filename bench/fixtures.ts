@@ -5,6 +5,7 @@ import { addApiKey, generateApiKey } from '../src/db/api-keys';
 import { upsertSite } from '../src/db/sites';
 import { generateEndpointSecret } from '../src/delivery/signature';
 import { newId } from '../src/ids';
+import type { SecretBox } from '../src/secrets/secret-box';
 
 /** A site made for one fan-out, with its active endpoints. */
 export interface BenchSite {
@@ -16,10 +17,12 @@ export interface BenchSite {
 /**
  * Creates a site with `fanOut` endpoints subscribed to `subscriber.created` and pointing at the
  * receiver. The endpoints are inserted as `active`, skipping verification, which is not what
- * this benchmark measures. Site ids are unique per run, so a shared database keeps older runs.
+ * this benchmark measures. Their secrets are encrypted with `secretBox`, as the API stores them.
+ * Site ids are unique per run, so a shared database keeps older runs.
  */
 export async function createBenchSite(
   pool: Pool,
+  secretBox: SecretBox,
   receiverUrl: string,
   fanOut: number,
 ): Promise<BenchSite> {
@@ -45,7 +48,7 @@ export async function createBenchSite(
         `${receiverUrl}/${id}`,
         `benchmark ${i + 1}/${fanOut}`,
         ['subscriber.created'],
-        generateEndpointSecret(),
+        secretBox.encrypt(generateEndpointSecret(), id),
       ],
     );
     endpointIds.push(id);

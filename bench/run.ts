@@ -135,7 +135,8 @@ async function measureDelivery(run: StackRun): Promise<void> {
   };
   // Every site exists before the first step, so that no step pays for creating one.
   const sites: BenchSite[] = [];
-  for (const { fanOut } of selected) sites.push(await createBenchSite(pool, receiver.url, fanOut));
+  for (const { fanOut } of selected)
+    sites.push(await createBenchSite(pool, stack.secretBox, receiver.url, fanOut));
   const publications: SitePublications[] = [];
   for (const [index, { rates }] of selected.entries()) {
     const site = sites[index]!;
@@ -191,6 +192,7 @@ async function measureWaiting(run: StackRun): Promise<void> {
         publisherToken: stack.publisherToken,
         receiver,
         pool,
+        secretBox: stack.secretBox,
         pids: stack.pids,
         settleMs: ACCOUNTING_SETTLE_MS,
         log,

@@ -4,6 +4,8 @@ import { chmodSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { generateEncryptionKeyEntry, parseEncryptionKeys } from '../src/secrets/encryption-keys';
+import { SecretBox } from '../src/secrets/secret-box';
 import { findFreePort, waitForHttpOk } from '../src/stack/ports';
 import { startTemporalDevServer, stopChild } from '../src/stack/temporal-dev-server';
 import { startEmbeddedPostgres } from '../src/tools/postgres';
@@ -20,6 +22,8 @@ export interface BenchStack {
   temporalAddress: string;
   taskQueue: string;
   publisherToken: string;
+  /** The services' keyring, for fixtures that store endpoint secrets as the API does. */
+  secretBox: SecretBox;
   /** Root pid of each process tree to measure; servers given by the environment are absent. */
   pids: Record<string, number>;
   /** Folder of the data and the API and worker logs. */
@@ -64,12 +68,15 @@ async function startInto(stops: Stop[], stopAll: Stop): Promise<BenchStack> {
   // A task queue of its own keeps another worker on a shared server from taking these tasks.
   const taskQueue = `bench-${Date.now()}`;
   const publisherToken = `pub_bench_${randomBytes(18).toString('base64url')}`;
+  const secretEncryptionKeys =
+    process.env.SECRET_ENCRYPTION_KEYS || generateEncryptionKeyEntry('bench');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_TASK_QUEUE: taskQueue,
     PUBLISHER_TOKEN: publisherToken,
+    SECRET_ENCRYPTION_KEYS: secretEncryptionKeys,
     HOST: '127.0.0.1',
     PORT: String(apiPort),
     ALLOW_HTTP_ENDPOINTS: 'true',
@@ -94,6 +101,7 @@ async function startInto(stops: Stop[], stopAll: Stop): Promise<BenchStack> {
     temporalAddress,
     taskQueue,
     publisherToken,
+    secretBox: new SecretBox(parseEncryptionKeys(secretEncryptionKeys)),
     pids,
     workDir,
     stop: async () => {

@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Pool as HttpPool } from 'undici';
 import type { Pool } from '../src/db/pool';
 import { retryDelayAfter } from '../src/retry-schedule';
+import type { SecretBox } from '../src/secrets/secret-box';
 import { createBenchSite } from './fixtures';
 import { WAITING_FAN_OUT } from './options';
 import { percentiles, type Percentiles } from './percentiles';
@@ -18,6 +19,8 @@ export interface WaitingContext {
   publisherToken: string;
   receiver: BenchReceiver;
   pool: Pool;
+  /** The services' keyring, to store the endpoints' secrets as the API does. */
+  secretBox: SecretBox;
   pids: Record<string, number>;
   settleMs: number;
   log(message: string): void;
@@ -90,6 +93,7 @@ export async function measureWaitingDeliveries(
   const { deliveries, publishSeconds, failedAttempts, finalAttempt } = plan;
   const site = await createBenchSite(
     pool,
+    context.secretBox,
     failingEndpointsUrl(receiver.url, failedAttempts),
     WAITING_FAN_OUT,
   );

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseAddressAllowlist } from './network/address-filter';
+import { parseEncryptionKeys } from './secrets/encryption-keys';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
@@ -16,6 +17,21 @@ const addressAllowlist = z
     return ranges;
   });
 
+const KEY_HINT =
+  'Set it to comma-separated keyId:base64key entries, of which the first encrypts. Create a key ' +
+  `with: node -e "console.log(require('crypto').randomBytes(32).toString('base64'))"`;
+
+const encryptionKeys = z
+  .string({ message: `missing. ${KEY_HINT}` })
+  .transform((setting, context) => {
+    try {
+      return parseEncryptionKeys(setting);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: `${(error as Error).message}. ${KEY_HINT}` });
+      return z.NEVER;
+    }
+  });
+
 /**
  * Every setting the API and the worker read, with its default. Each key is documented in the
  * README's settings table; keep the two in step.
@@ -28,6 +44,7 @@ const configSchema = z.object({
   TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(3000),
+  SECRET_ENCRYPTION_KEYS: encryptionKeys,
   PUBLISHER_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
   SMTP_URL: z.url({ message: 'expected an smtp:// or smtps:// URL' }).optional(),
   MAIL_FROM: z.string().min(3).default('Postion Webhooks <webhooks@localhost>'),
@@ -74,10 +91,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems = result.error.issues.map((issue) => {
     const key = issue.path.join('.');
     const value = present[key];
-    const shown =
-      value === undefined || key.endsWith('TOKEN') || key.endsWith('_URL')
-        ? ''
-        : ` (got "${value}")`;
+    const hidden = key.endsWith('TOKEN') || key.endsWith('_URL') || key.endsWith('_KEYS');
+    const shown = value === undefined || hidden ? '' : ` (got "${value}")`;
     return `${key}: ${issue.message}${shown}`;
   });
   throw new ConfigError(problems);

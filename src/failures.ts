@@ -5,7 +5,8 @@
  *    reset connection, bad TLS, unresolvable name, a name that resolves to a non-public address).
  *    The attempt activity returns them as a failed result, never throws them. Each consumes one
  *    attempt and the workflow follows the retry schedule.
- * 2. Our failures: the database down, a worker killed mid-attempt, Temporal briefly unreachable.
+ * 2. Our failures: the database down, a worker killed mid-attempt, Temporal briefly unreachable,
+ *    an endpoint secret encrypted with a key missing from SECRET_ENCRYPTION_KEYS.
  *    The activity throws (or times out) and Temporal retries it under `INFRASTRUCTURE_RETRY`.
  *    The attempt number does not advance, so no endpoint attempt is consumed; at worst the
  *    endpoint receives the same attempt twice, with the same body and event id.

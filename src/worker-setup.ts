@@ -6,6 +6,7 @@ import { createEndpointAgent } from './delivery/http-attempt';
 import type { Logger } from './logger';
 import { createMailer } from './mail/mailer';
 import { AddressFilter } from './network/address-filter';
+import { SecretBox } from './secrets/secret-box';
 
 /** Options of `createDeliveryWorker`. */
 export interface DeliveryWorkerOptions {
@@ -41,7 +42,10 @@ export interface OwnedActivityDependencies {
   close(): Promise<void>;
 }
 
-/** Builds the outbound dependencies of the activities (HTTP agent, mailer) around `pool`. */
+/**
+ * Builds the dependencies of the activities around `pool`: the HTTP agent, the mailer and the
+ * `SecretBox` of `SECRET_ENCRYPTION_KEYS`.
+ */
 export function createActivityDependencies(
   config: Config,
   pool: Pool,
@@ -51,7 +55,14 @@ export function createActivityDependencies(
   const dispatcher = createEndpointAgent({ addressFilter });
   const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, logger });
   return {
-    dependencies: { pool, dispatcher, mailer, logger, clock: () => new Date() },
+    dependencies: {
+      pool,
+      dispatcher,
+      mailer,
+      secretBox: new SecretBox(config.SECRET_ENCRYPTION_KEYS),
+      logger,
+      clock: () => new Date(),
+    },
     close: async () => {
       await dispatcher.close();
       mailer.close();

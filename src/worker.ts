@@ -3,6 +3,7 @@ import { loadConfig } from './config';
 import { migrate } from './db/migrate';
 import { createPool } from './db/pool';
 import { createLogger } from './logger';
+import { checkStoredSecretKeys } from './secrets/stored-key-check';
 import { installTemporalLogger } from './temporal/runtime-logger';
 import { createActivityDependencies, createDeliveryWorker } from './worker-setup';
 
@@ -16,8 +17,9 @@ async function main(): Promise<void> {
   const pool = createPool(config.DATABASE_URL, { logger });
   await migrate(pool);
 
-  // 2. Outbound dependencies of the activities.
+  // 2. Outbound dependencies of the activities, and a check that they can decrypt every secret.
   const activities = createActivityDependencies(config, pool, logger);
+  await checkStoredSecretKeys(pool, activities.dependencies.secretBox, logger);
 
   // 3. The worker itself, polling the task queue until shutdown.
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });

@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../logger';
 import type { Mailer } from '../mail/mailer';
+import type { SecretBox } from '../secrets/secret-box';
 
 /** Outside services the activities use. Tests pass real ones on loopback. */
 export interface ActivityDependencies {
@@ -9,6 +10,8 @@ export interface ActivityDependencies {
   /** Connection pool for requests to endpoints. */
   dispatcher: Dispatcher;
   mailer: Mailer;
+  /** Decrypts endpoint secrets read from the database. */
+  secretBox: SecretBox;
   /** Current time for attempt records and signature timestamps. */
   clock: () => Date;
   logger: Logger;

@@ -124,7 +124,7 @@ async function loadCommittedContext(
   deps: ActivityDependencies,
   input: DeliveryAttemptInput,
 ): Promise<AttemptContext | null> {
-  const context = await loadAttemptContext(deps.pool, input.deliveryId);
+  const context = await loadAttemptContext(deps.pool, deps.secretBox, input.deliveryId);
   if (context || !input.eventId) return context;
 
   if (!(await waitForEvent(deps, input.eventId))) {
@@ -133,7 +133,7 @@ async function loadCommittedContext(
   }
   // The event is committed, and the delivery with it: load again, as the commit may have come
   // after the first read. A delivery still missing now was deleted with its endpoint.
-  return await loadAttemptContext(deps.pool, input.deliveryId);
+  return await loadAttemptContext(deps.pool, deps.secretBox, input.deliveryId);
 }
 
 /** Returns true once the event is visible, or false after `COMMIT_POLL_LIMIT_MS`. */

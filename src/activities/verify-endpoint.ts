@@ -29,7 +29,7 @@ export function makeVerifyEndpoint(deps: ActivityDependencies) {
   const { pool, logger } = deps;
 
   return async function verifyEndpoint(input: VerifyEndpointInput): Promise<VerifyEndpointResult> {
-    const endpoint = await findEndpointTarget(pool, input.endpointId);
+    const endpoint = await findEndpointTarget(pool, deps.secretBox, input.endpointId);
     // An older generation means the request that started this verification has not committed.
     if (!endpoint || endpoint.verificationGeneration < input.generation) {
       rowNotVisible('endpoint', `${input.endpointId} (generation ${input.generation})`);

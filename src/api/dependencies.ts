@@ -2,12 +2,15 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { UrlPolicy } from '../endpoints/url-policy';
 import type { Logger } from '../logger';
+import type { SecretBox } from '../secrets/secret-box';
 
 /** Everything the API's routes use. */
 export interface ApiDependencies {
   pool: Pool;
   temporal: Client;
   logger: Logger;
+  /** Encrypts endpoint secrets before they are stored and decrypts them to reveal. */
+  secretBox: SecretBox;
   taskQueue: string;
   namespace: string;
   /** Base URL of the Temporal Web UI, for links to delivery workflows. */

@@ -6,6 +6,8 @@ import { migrate } from '../db/migrate';
 import { createPool, type Pool } from '../db/pool';
 import { createLogger, type Logger } from '../logger';
 import { AddressFilter } from '../network/address-filter';
+import { SecretBox } from '../secrets/secret-box';
+import { checkStoredSecretKeys } from '../secrets/stored-key-check';
 import { connectClient } from '../temporal/connection';
 import { installTemporalLogger } from '../temporal/runtime-logger';
 import { createActivityDependencies, createDeliveryWorker } from '../worker-setup';
@@ -66,6 +68,8 @@ async function main(): Promise<void> {
 
   const pool = createPool(config.DATABASE_URL, { logger });
   await migrate(pool);
+  const secretBox = new SecretBox(config.SECRET_ENCRYPTION_KEYS);
+  await checkStoredSecretKeys(pool, secretBox, logger);
   const temporal = await connectTemporal(config, pool, logger);
 
   if (!config.PUBLISHER_TOKEN)
@@ -81,6 +85,7 @@ async function main(): Promise<void> {
     pool,
     temporal: temporal.client,
     logger,
+    secretBox,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     namespace: config.TEMPORAL_NAMESPACE,
     temporalUiUrl: config.TEMPORAL_UI_URL,

@@ -2,6 +2,8 @@ import type { Pool, PoolClient } from 'pg';
 import { newId } from '../ids';
 import { deliveryWorkflowId, redeliveryWorkflowId } from '../temporal/workflow-ids';
 import type { StoredSigningSecrets } from '../delivery/signing-secrets';
+import type { SecretBox } from '../secrets/secret-box';
+import { decryptSigningSecrets } from './endpoint-secrets';
 import type { EndpointStatus } from './endpoints';
 
 /** Lifecycle of a delivery. `retrying` means it sleeps until `next_attempt_at`. */
@@ -151,9 +153,15 @@ export interface AttemptContext extends StoredSigningSecrets {
   endpointStatus: EndpointStatus;
 }
 
-/** Loads a delivery with its event body and endpoint, or null when the delivery is gone. */
+/**
+ * Loads a delivery with its event body and endpoint, secrets decrypted, or null when the delivery
+ * is gone.
+ *
+ * @throws SecretDecryptionError when a secret cannot be decrypted with `secretBox`.
+ */
 export async function loadAttemptContext(
   pool: Pool,
+  secretBox: SecretBox,
   deliveryId: string,
 ): Promise<AttemptContext | null> {
   const { rows } = await pool.query(
@@ -177,9 +185,7 @@ export async function loadAttemptContext(
     endpointId: row.endpoint_id,
     endpointUrl: row.url,
     endpointStatus: row.endpoint_status,
-    secret: row.secret,
-    previousSecret: row.previous_secret,
-    previousSecretExpiresAt: row.previous_secret_expires_at,
+    ...decryptSigningSecrets(secretBox, row.endpoint_id, row),
   };
 }
 

@@ -1,5 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { SECRET_PREFIX } from '../delivery/signature';
+import type { StoredSigningSecrets } from '../delivery/signing-secrets';
+import type { SecretBox } from '../secrets/secret-box';
 
 // The default follows Svix's open-source server, which keeps a replaced secret valid for 24 hours
 // (ExpiringSigningKeys::OLD_KEY_EXPIRY_HOURS in svix/svix-webhooks). A day lets a receiver deploy
@@ -27,17 +29,45 @@ export interface SecretRotationResult {
   previousSecretExpiresAt: Date | null;
 }
 
+/** The secret columns of an endpoint row, encrypted. */
+export interface EncryptedSecretColumns {
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: Date | null;
+}
+
+/**
+ * Decrypts the secret columns of endpoint `endpointId`.
+ *
+ * @throws SecretDecryptionError when a column cannot be decrypted with `secretBox`.
+ */
+export function decryptSigningSecrets(
+  secretBox: SecretBox,
+  endpointId: string,
+  row: EncryptedSecretColumns,
+): StoredSigningSecrets {
+  const previous = row.previous_secret;
+  return {
+    secret: secretBox.decrypt(row.secret, endpointId),
+    previousSecret: previous === null ? null : secretBox.decrypt(previous, endpointId),
+    previousSecretExpiresAt: row.previous_secret_expires_at,
+  };
+}
+
 /**
  * Replaces an endpoint's secret. The current secret becomes the previous one and keeps signing
  * beside the new one for `graceSeconds`. Rotating again during a grace period makes the secret
  * current at that moment the previous one, so the oldest secret stops signing before its expiry.
  * That keeps two secrets per endpoint at most, and a receiver that has deployed the secret of the
- * first rotation keeps verifying. Returns null when the site has no endpoint with that id.
+ * first rotation keeps verifying. The new secret is stored encrypted, and the replaced one moves to
+ * `previous_secret` as it was stored. Returns null when the site has no endpoint with that id or
+ * it was deleted.
  *
  * @throws RangeError when `graceSeconds` or the form of `newSecret` is invalid.
  */
 export async function rotateEndpointSecret(
   db: Pool | PoolClient,
+  secretBox: SecretBox,
   siteId: string,
   endpointId: string,
   rotation: SecretRotation,
@@ -54,7 +84,7 @@ export async function rotateEndpointSecret(
          updated_at = now()
      WHERE site_id = $1 AND id = $2 AND deleted_at IS NULL
      RETURNING updated_at, previous_secret_expires_at`,
-    [siteId, endpointId, rotation.newSecret, rotation.graceSeconds],
+    [siteId, endpointId, secretBox.encrypt(rotation.newSecret, endpointId), rotation.graceSeconds],
   );
   const row = rows[0];
   if (!row) return null;
@@ -70,13 +100,14 @@ export interface RevealedEndpointSecret {
 
 /**
  * Returns an endpoint's current secret, for the owner to copy, or null when the site has no
- * endpoint with that id. The previous secret itself is never returned, because the owner had it
- * before the rotation. Its expiry is returned only while it lies ahead of the database clock. The worker
+ * endpoint with that id or it was deleted. The previous secret itself is never returned, because
+ * the owner had it before the rotation. Its expiry is returned only while it lies ahead of the database clock. The worker
  * decides with its own clock whether a request carries the previous signature, so near the expiry
  * the two can differ by the skew between the clocks.
  */
 export async function findEndpointSecret(
   db: Pool | PoolClient,
+  secretBox: SecretBox,
   siteId: string,
   endpointId: string,
 ): Promise<RevealedEndpointSecret | null> {
@@ -89,7 +120,10 @@ export async function findEndpointSecret(
   );
   const row = rows[0];
   if (!row) return null;
-  return { secret: row.secret, previousSecretExpiresAt: row.previous_secret_expires_at };
+  return {
+    secret: secretBox.decrypt(row.secret, endpointId),
+    previousSecretExpiresAt: row.previous_secret_expires_at,
+  };
 }
 
 const SECRET_FORM = new RegExp(`^${SECRET_PREFIX}[A-Za-z0-9+/]+={0,2}$`);

@@ -1,5 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { StoredSigningSecrets } from '../delivery/signing-secrets';
+import type { SecretBox } from '../secrets/secret-box';
+import { decryptSigningSecrets, type EncryptedSecretColumns } from './endpoint-secrets';
 
 /** Lifecycle of an endpoint. Only `active` and `failing` endpoints receive events. */
 export type EndpointStatus =
@@ -31,6 +33,7 @@ export interface NewEndpoint {
   url: string;
   description: string;
   eventTypes: string[];
+  /** The secret in plaintext, which `insertEndpoint` encrypts before storing it. */
   secret: string;
 }
 
@@ -69,9 +72,10 @@ function toEndpoint(row: EndpointRow): Endpoint {
   };
 }
 
-/** Inserts an endpoint awaiting its first verification. */
+/** Inserts an endpoint awaiting its first verification, with its secret encrypted. */
 export async function insertEndpoint(
   db: Pool | PoolClient,
+  secretBox: SecretBox,
   endpoint: NewEndpoint,
 ): Promise<Endpoint> {
   const { rows } = await db.query<EndpointRow>(
@@ -84,7 +88,7 @@ export async function insertEndpoint(
       endpoint.url,
       endpoint.description,
       endpoint.eventTypes,
-      endpoint.secret,
+      secretBox.encrypt(endpoint.secret, endpoint.id),
     ],
   );
   return toEndpoint(rows[0]!);
@@ -294,18 +298,25 @@ export interface EndpointTarget extends StoredSigningSecrets {
   verificationGeneration: number;
 }
 
-/** Returns what a verification request needs, or null when the endpoint is gone. */
-export async function findEndpointTarget(pool: Pool, id: string): Promise<EndpointTarget | null> {
-  const { rows } = await pool.query<{
-    id: string;
-    site_id: string;
-    url: string;
-    secret: string;
-    previous_secret: string | null;
-    previous_secret_expires_at: Date | null;
-    status: EndpointStatus;
-    verification_generation: number;
-  }>(
+/**
+ * Returns what a verification request needs, secrets decrypted, or null when the endpoint is gone.
+ *
+ * @throws SecretDecryptionError when a secret cannot be decrypted with `secretBox`.
+ */
+export async function findEndpointTarget(
+  pool: Pool,
+  secretBox: SecretBox,
+  id: string,
+): Promise<EndpointTarget | null> {
+  const { rows } = await pool.query<
+    EncryptedSecretColumns & {
+      id: string;
+      site_id: string;
+      url: string;
+      status: EndpointStatus;
+      verification_generation: number;
+    }
+  >(
     `SELECT id, site_id, url, secret, previous_secret, previous_secret_expires_at, status,
             verification_generation
      FROM endpoints WHERE id = $1`,
@@ -317,9 +328,7 @@ export async function findEndpointTarget(pool: Pool, id: string): Promise<Endpoi
     id: row.id,
     siteId: row.site_id,
     url: row.url,
-    secret: row.secret,
-    previousSecret: row.previous_secret,
-    previousSecretExpiresAt: row.previous_secret_expires_at,
+    ...decryptSigningSecrets(secretBox, row.id, row),
     status: row.status,
     verificationGeneration: row.verification_generation,
   };

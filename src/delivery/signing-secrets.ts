@@ -1,4 +1,4 @@
-/** An endpoint's secrets as stored: the current one and, after a rotation, the one it replaced. */
+/** An endpoint's decrypted secrets: the current one and, after a rotation, the one it replaced. */
 export interface StoredSigningSecrets {
   secret: string;
   previousSecret: string | null;

@@ -12,6 +12,9 @@ import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { addApiKey } from '../db/api-keys';
 import { upsertSite } from '../db/sites';
+import { reencryptEndpointSecrets } from '../db/secret-reencryption';
+import { parseEncryptionKeys } from '../secrets/encryption-keys';
+import { SecretBox } from '../secrets/secret-box';
 import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../temporal/search-attributes';
 import { startEmbeddedPostgres } from '../tools/postgres';
 import { resolveTemporalCli } from '../tools/temporal-cli';
@@ -94,6 +97,10 @@ async function startTemporal(): Promise<{ address: string; uiUrl: string }> {
   return { address: env.address, uiUrl: `http://127.0.0.1:${uiPort}` };
 }
 
+/**
+ * Migrates the database, seeds the dev site and its key, and re-encrypts endpoint secrets stored
+ * in plaintext or under an older key, as a dev database from before encryption has them.
+ */
 async function seedDevSite(databaseUrl: string) {
   const credentials = loadDevCredentials(path.join(DATA_DIR, 'dev-credentials.json'));
   const pool = createPool(databaseUrl, { max: 2 });
@@ -101,6 +108,13 @@ async function seedDevSite(databaseUrl: string) {
     await migrate(pool);
     await upsertSite(pool, DEV_SITE);
     await addApiKey(pool, DEV_SITE.id, credentials.siteApiKey, 'dev stack');
+    const secretBox = new SecretBox(parseEncryptionKeys(credentials.secretEncryptionKeys));
+    const counts = await reencryptEndpointSecrets(pool, secretBox);
+    if (counts.endpoints > 0) {
+      step(
+        `re-encrypted the secrets of ${counts.endpoints} endpoints with key "${secretBox.currentKeyId}"`,
+      );
+    }
   } finally {
     await pool.end();
   }
@@ -164,6 +178,7 @@ async function main(): Promise<void> {
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_UI_URL: temporal.uiUrl,
     PUBLISHER_TOKEN: credentials.publisherToken,
+    SECRET_ENCRYPTION_KEYS: credentials.secretEncryptionKeys,
     PORT: String(port),
     ALLOW_HTTP_ENDPOINTS: process.env.ALLOW_HTTP_ENDPOINTS ?? 'true',
     ENDPOINT_ADDRESS_ALLOWLIST: process.env.ENDPOINT_ADDRESS_ALLOWLIST ?? '127.0.0.0/8,::1/128',
@@ -176,9 +191,12 @@ async function main(): Promise<void> {
   const apiUrl = `http://127.0.0.1:${port}`;
   await waitForHttpOk(`${apiUrl}/healthz`, 60_000);
 
+  // The encryption key stays in dev-credentials.json, because the demo and the README's examples
+  // read this file and have no use for it.
+  const { siteApiKey, publisherToken } = credentials;
   writeFileSync(
     path.join(DATA_DIR, 'dev-stack.json'),
-    JSON.stringify({ apiUrl, temporalUiUrl: temporal.uiUrl, ...credentials }, null, 2),
+    JSON.stringify({ apiUrl, temporalUiUrl: temporal.uiUrl, siteApiKey, publisherToken }, null, 2),
     { mode: 0o600 },
   );
   printBanner(apiUrl, temporal.uiUrl, credentials, env);

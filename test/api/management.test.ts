@@ -591,6 +591,43 @@ describe('secret rotation', () => {
     expect(request.headers['x-postion-signature-previous']).toBeUndefined();
   });
 
+  test('secrets are stored encrypted', async () => {
+    const endpoint = await createWebhook('/rotate-stored');
+    await waitForStatus(endpoint.id, 'active');
+
+    const rotated = await asSite('POST', `/v1/webhooks/${endpoint.id}/secret/rotate`, {
+      grace_period_seconds: 3600,
+    });
+    const revealed = await asSite('GET', `/v1/webhooks/${endpoint.id}/secret`);
+
+    const { rows } = await db.pool.query(
+      'SELECT secret, previous_secret FROM endpoints WHERE id = $1',
+      [endpoint.id],
+    );
+    const stored = `${rows[0].secret} ${rows[0].previous_secret}`;
+    expect(rows[0].secret).toMatch(/^enc:v1:test-1:/);
+    expect(rows[0].previous_secret).toMatch(/^enc:v1:test-1:/);
+    expect(stored).not.toContain('whsec_');
+    expect(stored).not.toContain(endpoint.secret.slice('whsec_'.length));
+    expect(stored).not.toContain(rotated.body.secret.slice('whsec_'.length));
+    expect(revealed.body.secret).toBe(rotated.body.secret);
+  });
+
+  test('deleted endpoint has no secret to reveal or rotate', async () => {
+    const endpoint = await createWebhook('/rotate-deleted');
+    expect((await asSite('DELETE', `/v1/webhooks/${endpoint.id}`)).status).toBe(204);
+
+    const revealed = await asSite('GET', `/v1/webhooks/${endpoint.id}/secret`);
+    const rotated = await asSite('POST', `/v1/webhooks/${endpoint.id}/secret/rotate`, {});
+
+    expect(revealed.status).toBe(404);
+    expect(rotated.status).toBe(404);
+    const { rows } = await db.pool.query('SELECT secret FROM endpoints WHERE id = $1', [
+      endpoint.id,
+    ]);
+    expect(rows[0].secret).toBe('');
+  });
+
   test('grace period out of range', async () => {
     const endpoint = await createWebhook('/rotate-invalid');
 

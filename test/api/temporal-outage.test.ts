@@ -8,6 +8,8 @@ import { findFreePort } from '../../src/stack/ports';
 import { callApi } from '../helpers/api-stack';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { createEndpoint, createSite } from '../helpers/fixtures';
+import { testSecretBox } from '../helpers/secret-keys';
+import { createTestLogger } from '../helpers/test-logger';
 
 const PUBLISHER_TOKEN = 'outage-publisher-token-0123456789';
 
@@ -24,7 +26,8 @@ beforeAll(async () => {
   const app = createApp({
     pool: db.pool,
     temporal: new Client({ connection, namespace: 'default' }),
-    logger: createLogger('test', 'silent'),
+    logger: createTestLogger(),
+    secretBox: testSecretBox(),
     taskQueue: 'temporal-outage-test',
     namespace: 'default',
     temporalUiUrl: 'http://127.0.0.1:8233',

@@ -6,6 +6,7 @@ import { createApp } from '../../src/api/app';
 import { AddressFilter, LOOPBACK_RANGES } from '../../src/network/address-filter';
 import { createDeliveryWorker } from '../../src/worker-setup';
 import type { TestDatabase } from './database';
+import { testSecretBox } from './secret-keys';
 import { testDependencies, workflowBundle } from './temporal';
 
 /** The API and a worker on the shared Temporal dev server, for end-to-end tests. */
@@ -40,6 +41,7 @@ export async function startApiStack(db: TestDatabase, taskQueue: string): Promis
     pool: db.pool,
     temporal: client,
     logger: testDependencies(db.pool).logger,
+    secretBox: testSecretBox(),
     taskQueue,
     namespace: 'default',
     temporalUiUrl: 'http://127.0.0.1:8233',

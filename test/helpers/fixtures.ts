@@ -8,6 +8,7 @@ import { serializeEnvelope, type EventEnvelope } from '../../src/events/envelope
 import { generateEndpointSecret } from '../../src/delivery/signature';
 import { newId } from '../../src/ids';
 import { deliveryWorkflowId, redeliveryWorkflowId } from '../../src/temporal/workflow-ids';
+import { testSecretBox } from './secret-keys';
 
 /** Creates a site with an owner email and an API key. */
 export async function createSite(pool: Pool, ownerEmail = 'owner@example.com') {
@@ -18,12 +19,16 @@ export async function createSite(pool: Pool, ownerEmail = 'owner@example.com') {
   return { ...site, apiKey };
 }
 
-/** Inserts an endpoint straight into the database, skipping verification. */
+/**
+ * Inserts an endpoint straight into the database, skipping verification. Its secret is stored
+ * encrypted with the test keyring, as the API stores it, or in plaintext with `legacySecret`, as
+ * rows from before encryption are.
+ */
 export async function createEndpoint(
   pool: Pool,
   siteId: string,
   url: string,
-  options: { status?: EndpointStatus; eventTypes?: string[] } = {},
+  options: { status?: EndpointStatus; eventTypes?: string[]; legacySecret?: boolean } = {},
 ) {
   const endpoint = {
     id: newId('ep'),
@@ -39,7 +44,9 @@ export async function createEndpoint(
       siteId,
       url,
       options.eventTypes ?? ['subscriber.created'],
-      endpoint.secret,
+      options.legacySecret
+        ? endpoint.secret
+        : testSecretBox().encrypt(endpoint.secret, endpoint.id),
       endpoint.status,
     ],
   );

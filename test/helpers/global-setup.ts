@@ -15,11 +15,17 @@ type Stop = () => Promise<void>;
  * Starts what every test file shares: PostgreSQL (embedded, unless DATABASE_URL is set), a
  * Temporal dev server (unless TEMPORAL_ADDRESS is set) and the path of the time-skipping test
  * server. Test files read them from the environment as TEST_DATABASE_URL and TEST_TEMPORAL_ADDRESS.
+ * It also creates the run's log folder, TEST_LOG_DIR, and records in TEST_RUN_STARTED_AT when the
+ * run began; the leak scan of `global-teardown` reads both.
  */
 export default async function globalSetup(): Promise<void> {
   const stops: Stop[] = [];
   (globalThis as { __testStops?: Stop[] }).__testStops = stops;
   const log = (line: string) => process.stderr.write(`${line}\n`);
+
+  // A second earlier covers a coarser clock on the Temporal server.
+  process.env.TEST_RUN_STARTED_AT = new Date(Date.now() - 1000).toISOString();
+  process.env.TEST_LOG_DIR = await mkdtemp(path.join(tmpdir(), 'postion-test-logs-'));
 
   process.env.TEST_DATABASE_URL = process.env.DATABASE_URL ?? (await startPostgres(stops, log));
   process.env.TEST_TEMPORAL_ADDRESS =

@@ -9,18 +9,35 @@ import {
 import type { Pool } from 'pg';
 import { createActivities, type ActivityDependencies } from '../../src/activities';
 import { createEndpointAgent } from '../../src/delivery/http-attempt';
-import { createLogger } from '../../src/logger';
 import { createMailer } from '../../src/mail/mailer';
 import { AddressFilter, LOOPBACK_RANGES } from '../../src/network/address-filter';
 import { createDeliveryWorker } from '../../src/worker-setup';
+import { testSecretBox } from './secret-keys';
+import { saveTestServerHistories } from './secret-scan';
+import { createTestLogger, currentTestName } from './test-logger';
 
-/** Starts Temporal's time-skipping test server, from the path global-setup resolved if any. */
+/**
+ * Starts Temporal's time-skipping test server, from the path global-setup resolved if any. Its
+ * `teardown` first saves every workflow history to the run's log folder for the leak scan.
+ */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const path = process.env.TEMPORAL_TEST_SERVER_PATH;
-  if (!path) return await TestWorkflowEnvironment.createTimeSkipping();
-  return await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path } },
-  });
+  const env = path
+    ? await TestWorkflowEnvironment.createTimeSkipping({
+        server: { executable: { type: 'existing-path', path } },
+      })
+    : await TestWorkflowEnvironment.createTimeSkipping();
+
+  const folder = process.env.TEST_LOG_DIR;
+  const stopServer = env.teardown.bind(env);
+  env.teardown = async () => {
+    try {
+      if (folder) await saveTestServerHistories(env.client, folder, currentTestName());
+    } finally {
+      await stopServer();
+    }
+  };
+  return env;
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -36,14 +53,15 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 
 /**
  * Real activity dependencies on loopback: the test database, a real agent that may reach loopback
- * receivers and no other non-public address, and an SMTP server.
+ * receivers and no other non-public address, an SMTP server, and the test keyring.
  */
 export function testDependencies(pool: Pool, smtpUrl?: string): ActivityDependencies {
-  const logger = createLogger('test', process.env.LOG_LEVEL ?? 'silent');
+  const logger = createTestLogger();
   return {
     pool,
     dispatcher: createEndpointAgent({ addressFilter: new AddressFilter(LOOPBACK_RANGES) }),
     mailer: createMailer({ smtpUrl, from: 'webhooks@localhost', logger }),
+    secretBox: testSecretBox(),
     clock: () => new Date(),
     logger,
   };

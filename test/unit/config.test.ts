@@ -1,6 +1,20 @@
 import { ConfigError, loadConfig } from '../../src/config';
+import { KEY_A, KEY_B, TEST_ENCRYPTION_KEYS } from '../helpers/secret-keys';
 
-const VALID = { DATABASE_URL: 'postgres://user:pass@127.0.0.1:5432/webhooks' };
+const VALID = {
+  DATABASE_URL: 'postgres://user:pass@127.0.0.1:5432/webhooks',
+  SECRET_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
+};
+
+function configProblems(env: NodeJS.ProcessEnv): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems.join('\n');
+    throw error;
+  }
+  throw new Error('expected a ConfigError, but the settings were accepted');
+}
 
 test('defaults fill unset settings', () => {
   const config = loadConfig(VALID);
@@ -72,4 +86,28 @@ test('retired loopback switch names its replacement', () => {
   expect(() => loadConfig(env)).toThrow(
     'ALLOW_LOOPBACK_ENDPOINTS: was replaced by ENDPOINT_ADDRESS_ALLOWLIST',
   );
+});
+
+test('encryption keys are parsed in order', () => {
+  const config = loadConfig({ ...VALID, SECRET_ENCRYPTION_KEYS: `${KEY_B},${KEY_A}` });
+
+  expect(config.SECRET_ENCRYPTION_KEYS.map((key) => key.id)).toEqual(['key-b', 'key-a']);
+});
+
+test('missing encryption keys explain how to create one', () => {
+  const problems = configProblems({ DATABASE_URL: VALID.DATABASE_URL });
+
+  expect(problems).toContain('SECRET_ENCRYPTION_KEYS: missing. Set it to comma-separated');
+  expect(problems).toContain("require('crypto').randomBytes(32).toString('base64')");
+});
+
+test('invalid encryption key is reported without its value', () => {
+  const shortKey = 'primary:c2hvcnQta2V5LW1hdGVyaWFs';
+
+  const problems = configProblems({ ...VALID, SECRET_ENCRYPTION_KEYS: shortKey });
+
+  expect(problems).toContain(
+    'SECRET_ENCRYPTION_KEYS: key "primary" is not 32 bytes in standard base64. Set it to',
+  );
+  expect(problems).not.toContain('c2hvcnQta2V5LW1hdGVyaWFs');
 });

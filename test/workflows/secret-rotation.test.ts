@@ -3,7 +3,6 @@ import { Writable } from 'node:stream';
 import { Client, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import pino from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { createDeliveriesForEvent } from '../../src/db/deliveries';
 import { rotateEndpointSecret } from '../../src/db/endpoint-secrets';
@@ -14,6 +13,8 @@ import { deliverWebhook, verifyEndpointUrl } from '../../src/workflows';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { createEndpoint, createSite, storeTestEvent, subscriberCreated } from '../helpers/fixtures';
 import { startReceiver, waitFor, type ReceivedRequest, type Receiver } from '../helpers/receiver';
+import { testSecretBox } from '../helpers/secret-keys';
+import { createTestLogger } from '../helpers/test-logger';
 import { testDependencies, workflowBundle } from '../helpers/temporal';
 
 const TASK_QUEUE = 'secret-rotation-test';
@@ -58,7 +59,7 @@ beforeAll(async () => {
     dependencies: {
       ...testDependencies(db.pool),
       clock: () => new Date(Date.now() + clockOffsetMs),
-      logger: pino({ level: 'debug' }, logStream),
+      logger: createTestLogger('test', 'silent', logStream),
     },
     workflowBundle: await workflowBundle(),
   });
@@ -110,7 +111,13 @@ async function rotatedEndpoint(path: string, status: 'active' | 'pending_verific
   const site = await createSite(db.pool);
   const endpoint = await createEndpoint(db.pool, site.id, `${receiver.url}${path}`, { status });
   const rotation = { newSecret: generateEndpointSecret(), graceSeconds: 3600 };
-  const rotated = await rotateEndpointSecret(db.pool, site.id, endpoint.id, rotation);
+  const rotated = await rotateEndpointSecret(
+    db.pool,
+    testSecretBox(),
+    site.id,
+    endpoint.id,
+    rotation,
+  );
   expect(rotated!.previousSecretExpiresAt).not.toBeNull();
   return { siteId: site.id, endpointId: endpoint.id, a: endpoint.secret, b: rotation.newSecret };
 }

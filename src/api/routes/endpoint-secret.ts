@@ -55,7 +55,7 @@ export function endpointSecretOperations(deps: ApiDependencies): Operation[] {
       params,
       responses: { 200: { description: 'the secret', schema: endpointSecretSchema } },
       async handle({ params: { id }, siteId }) {
-        const found = await findEndpointSecret(deps.pool, siteId, id);
+        const found = await findEndpointSecret(deps.pool, deps.secretBox, siteId, id);
         if (!found) throw notFoundProblem('endpoint', id);
         deps.logger.info({ endpointId: id, siteId }, 'endpoint secret revealed');
         return {
@@ -82,7 +82,7 @@ export function endpointSecretOperations(deps: ApiDependencies): Operation[] {
       async handle({ params: { id }, body, siteId }) {
         const graceSeconds = body?.grace_period_seconds ?? DEFAULT_SECRET_GRACE_SECONDS;
         const secret = generateEndpointSecret();
-        const rotated = await rotateEndpointSecret(deps.pool, siteId, id, {
+        const rotated = await rotateEndpointSecret(deps.pool, deps.secretBox, siteId, id, {
           newSecret: secret,
           graceSeconds,
         });

@@ -91,7 +91,7 @@ export function endpointOperations(deps: ApiDependencies): Operation[] {
         checkUrl(body.url, deps.urlPolicy);
         const secret = generateEndpointSecret();
         const endpoint = await withTransaction(deps.pool, async (client) => {
-          const created = await insertEndpoint(client, {
+          const created = await insertEndpoint(client, deps.secretBox, {
             id: newId('ep'),
             siteId,
             url: body.url,
