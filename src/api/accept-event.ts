@@ -79,7 +79,12 @@ export async function acceptEvent(
     if (stored === 'stored') {
       deliveries = await createDeliveriesForEvent(client, envelope.id);
       const target = { client: deps.temporal, taskQueue: deps.taskQueue };
-      const options = { tagDeliveries: deps.tagDeliveries, eager: deps.eagerWorkflowStart };
+      const options = {
+        tagDeliveries: deps.tagDeliveries,
+        eager: deps.eagerWorkflowStart,
+        // The event is new, so a running workflow of its deliveries is left from a rollback.
+        replaceRunning: true,
+      };
       await startWorkflows(target, envelope.id, deliveries, options).catch((error) => {
         throw new WorkflowStartError(envelope.id, { cause: error });
       });

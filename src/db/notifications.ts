@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { newId } from '../ids';
+import { withTransaction } from './pool';
 
 /** An email to a site owner, as stored before it is sent. */
 export interface Notification {
@@ -48,9 +49,7 @@ export async function sendPendingNotifications(
   endpointId: string,
   send: (notification: Notification) => Promise<'sent' | 'stored'>,
 ): Promise<number> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return await withTransaction(pool, async (client) => {
     const { rows } = await client.query(
       `SELECT id, site_id, endpoint_id, kind, recipient, subject, body FROM notifications
        WHERE endpoint_id = $1 AND status = 'pending'
@@ -75,12 +74,6 @@ export async function sendPendingNotifications(
       );
     }
 
-    await client.query('COMMIT');
     return rows.length;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -34,6 +34,13 @@ export interface DeliveryStartOptions {
   tagDeliveries: boolean;
   /** Request an eager start, for a client that shares its connection with a worker. */
   eager: boolean;
+  /**
+   * Terminate a running workflow with the delivery's workflow id and start anew, instead of
+   * reusing it. Set it only for deliveries of an event stored in the caller's transaction,
+   * because no committed delivery row can belong to such a workflow. A publish that rolled back
+   * after its start left it.
+   */
+  replaceRunning?: boolean;
 }
 
 /** Starts the workflow of one recorded delivery, once. */
@@ -50,6 +57,9 @@ export async function startDelivery(
   await startOnce(target, 'deliverWebhook', delivery.workflowId, input, {
     typedSearchAttributes: options.tagDeliveries ? deliverySearchAttributes(delivery) : undefined,
     requestEagerStart: options.eager,
+    // Reusing such a workflow would lose the delivery, because it carries the id of a row that was
+    // rolled back. Its attempt would find the event but no delivery, and end as cancelled.
+    ...(options.replaceRunning ? { workflowIdConflictPolicy: 'TERMINATE_EXISTING' } : {}),
   });
 }
 
@@ -96,7 +106,10 @@ async function startOnce(
   workflowType: string,
   workflowId: string,
   input: object,
-  extra: Pick<WorkflowStartOptions, 'typedSearchAttributes' | 'requestEagerStart'> = {},
+  extra: Pick<
+    WorkflowStartOptions,
+    'typedSearchAttributes' | 'requestEagerStart' | 'workflowIdConflictPolicy'
+  > = {},
 ) {
   try {
     await target.client.withDeadline(Date.now() + START_DEADLINE_MS, () =>

@@ -1,0 +1,94 @@
+import path from 'node:path';
+import type { ChildGroup, ChildGroups } from './child-processes';
+
+const ROOT = path.resolve(__dirname, '../..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+
+// A worker bundles the workflow code at start, which takes seconds, so the limit is generous.
+const START_TIMEOUT_MS = 60_000;
+
+/** Publisher token of the API processes that the tests start. */
+export const TEST_PUBLISHER_TOKEN = 'fault-test-publisher-token-0123456789';
+
+/** What a worker or API process connects to. */
+export interface ServiceSettings {
+  databaseUrl: string;
+  temporalAddress: string;
+  taskQueue: string;
+}
+
+/** Settings of an API process on top of the shared ones. */
+export interface ApiSettings extends ServiceSettings {
+  port: number;
+  /** Run a delivery worker inside the API process, as the dev stack does. */
+  apiWorker: boolean;
+}
+
+// Variables passed through from the test process. The services' own settings are never inherited,
+// so a developer's DATABASE_URL or SMTP_URL cannot leak into a test.
+const INHERITED = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ'];
+
+/**
+ * Builds the environment of every process the fault tests spawn: inherited basics, plus the
+ * service settings when given. Every setting the services read is set here, in one place.
+ */
+export function childEnvironment(settings?: ServiceSettings | ApiSettings): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of INHERITED) {
+    const value = process.env[key];
+    if (value !== undefined) env[key] = value;
+  }
+  if (!settings) return env;
+
+  Object.assign(env, {
+    DATABASE_URL: settings.databaseUrl,
+    TEMPORAL_ADDRESS: settings.temporalAddress,
+    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_TASK_QUEUE: settings.taskQueue,
+    PUBLISHER_TOKEN: TEST_PUBLISHER_TOKEN,
+    // The receivers of the tests listen on plain http on 127.0.0.1.
+    ALLOW_HTTP_ENDPOINTS: 'true',
+    ALLOW_LOOPBACK_ENDPOINTS: 'true',
+    DELIVERY_SEARCH_ATTRIBUTES: 'true',
+    LOG_LEVEL: 'info',
+  });
+  if ('port' in settings) {
+    env.HOST = '127.0.0.1';
+    env.PORT = String(settings.port);
+    env.API_WORKER = String(settings.apiWorker);
+  }
+  return env;
+}
+
+/** Runs `script` (relative to the repository root) with tsx in a new process group. */
+export function startTsx(
+  groups: ChildGroups,
+  name: string,
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+): ChildGroup {
+  return groups.start(name, TSX, [path.join(ROOT, script), ...args], env);
+}
+
+/** Starts `src/worker.ts` and waits until its worker has been created. */
+export async function startWorkerProcess(
+  groups: ChildGroups,
+  settings: ServiceSettings,
+  name = 'worker',
+): Promise<ChildGroup> {
+  const worker = startTsx(groups, name, 'src/worker.ts', [], childEnvironment(settings));
+  await worker.waitForLine(/"msg":"worker started"/, START_TIMEOUT_MS);
+  return worker;
+}
+
+/** Starts `src/api/main.ts` and waits until it listens. */
+export async function startApiProcess(
+  groups: ChildGroups,
+  settings: ApiSettings,
+  name = 'api',
+): Promise<ChildGroup> {
+  const api = startTsx(groups, name, 'src/api/main.ts', [], childEnvironment(settings));
+  await api.waitForLine(/"msg":"api listening"/, START_TIMEOUT_MS);
+  return api;
+}
