@@ -1,3 +1,4 @@
+import { TEST_ENCRYPTION_KEYS } from './secret-keys';
 import path from 'node:path';
 import type { ChildGroup, ChildGroups } from './child-processes';
 
@@ -48,7 +49,8 @@ export function childEnvironment(settings?: ServiceSettings | ApiSettings): Reco
     PUBLISHER_TOKEN: TEST_PUBLISHER_TOKEN,
     // The receivers of the tests listen on plain http on 127.0.0.1.
     ALLOW_HTTP_ENDPOINTS: 'true',
-    ALLOW_LOOPBACK_ENDPOINTS: 'true',
+    ENDPOINT_ADDRESS_ALLOWLIST: '127.0.0.0/8,::1/128',
+    SECRET_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
     DELIVERY_SEARCH_ATTRIBUTES: 'true',
     LOG_LEVEL: 'info',
   });
