@@ -3,6 +3,7 @@ import type { ApiDependencies } from './dependencies';
 import { methodGuard } from './method-guard';
 import { mountOperations, type Operation } from './operation';
 import { problemHandler, unknownRoute } from './problem';
+import { dashboardSessionOperations } from './routes/dashboard-sessions';
 import { deliveryOperations } from './routes/deliveries';
 import { endpointActionOperations } from './routes/endpoint-actions';
 import { endpointSecretOperations } from './routes/endpoint-secret';
@@ -22,6 +23,7 @@ export function apiOperations(deps: ApiDependencies): Operation[] {
     ...deliveryOperations(deps),
     ...recoveryOperations(deps),
     ...siteOperations(deps),
+    ...dashboardSessionOperations(deps),
   ];
   const all: Operation[] = [...operations, ...referenceOperations(() => all)];
   return all;

@@ -193,6 +193,13 @@ export const OPERATION_EXAMPLES: Record<string, Example> = {
     return { path: `/v1/api-keys/${record.id}`, status: 200 };
   },
 
+  createDashboardSession: async ({ site }) => ({
+    path: '/v1/dashboard/sessions',
+    body: { api_key: site.apiKey },
+    status: 201,
+  }),
+  deleteDashboardSession: async () => ({ path: '/v1/dashboard/session', status: 204 }),
+
   getOpenApiDocument: async () => ({ path: '/openapi.json', status: 200 }),
   getReferencePage: async () => ({ path: '/docs', status: 200 }),
   getHealth: async () => ({ path: '/healthz', status: 200 }),
