@@ -7,6 +7,7 @@ import { dashboardSessionOperations } from './routes/dashboard-sessions';
 import { deliveryOperations } from './routes/deliveries';
 import { endpointActionOperations } from './routes/endpoint-actions';
 import { endpointSecretOperations } from './routes/endpoint-secret';
+import { endpointStatsOperations } from './routes/endpoint-stats';
 import { endpointOperations } from './routes/endpoints';
 import { eventOperations } from './routes/events';
 import { recoveryOperations } from './routes/recoveries';
@@ -20,6 +21,7 @@ export function apiOperations(deps: ApiDependencies): Operation[] {
     ...endpointOperations(deps),
     ...endpointActionOperations(deps),
     ...endpointSecretOperations(deps),
+    ...endpointStatsOperations(deps),
     ...deliveryOperations(deps),
     ...recoveryOperations(deps),
     ...siteOperations(deps),

@@ -136,6 +136,14 @@ export const OPERATION_EXAMPLES: Record<string, Example> = {
     body: { grace_period_seconds: 60 },
     status: 200,
   }),
+  listEndpointSummaries: async (context) => {
+    await endpoint(context);
+    return { path: '/v1/webhook-stats?since=2020-01-01T00:00:00Z&limit=5', status: 200 };
+  },
+  getEndpointStats: async (context) => ({
+    path: `/v1/webhooks/${(await endpoint(context)).id}/stats?bucket=15m`,
+    status: 200,
+  }),
   listEndpointDeliveries: async (context) => ({
     path: `/v1/webhooks/${(await endpoint(context)).id}/deliveries?since=2020-01-01T00:00:00Z`,
     status: 200,
