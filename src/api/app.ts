@@ -3,6 +3,7 @@ import type { ApiDependencies } from './dependencies';
 import { methodGuard } from './method-guard';
 import { mountOperations, type Operation } from './operation';
 import { problemHandler, unknownRoute } from './problem';
+import { dashboardFileOperations } from './routes/dashboard-files';
 import { dashboardSessionOperations } from './routes/dashboard-sessions';
 import { deliveryOperations } from './routes/deliveries';
 import { endpointActionOperations } from './routes/endpoint-actions';
@@ -26,6 +27,7 @@ export function apiOperations(deps: ApiDependencies): Operation[] {
     ...recoveryOperations(deps),
     ...siteOperations(deps),
     ...dashboardSessionOperations(deps),
+    ...dashboardFileOperations(deps),
   ];
   const all: Operation[] = [...operations, ...referenceOperations(() => all)];
   return all;

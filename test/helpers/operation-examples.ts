@@ -1,6 +1,7 @@
 import { createApiKey } from '../../src/db/api-keys';
 import { newId } from '../../src/ids';
 import { callApi, type ApiStack } from './api-stack';
+import { dashboardScriptName, ensureDashboardBuilt } from './dashboard-build';
 import type { TestDatabase } from './database';
 import { createEndpoint, createSite } from './fixtures';
 import { waitFor, type Receiver } from './receiver';
@@ -207,6 +208,15 @@ export const OPERATION_EXAMPLES: Record<string, Example> = {
     status: 201,
   }),
   deleteDashboardSession: async () => ({ path: '/v1/dashboard/session', status: 204 }),
+
+  getDashboard: async () => {
+    await ensureDashboardBuilt();
+    return { path: '/dashboard', status: 200 };
+  },
+  getDashboardAsset: async () => ({
+    path: `/dashboard/assets/${await dashboardScriptName()}`,
+    status: 200,
+  }),
 
   getOpenApiDocument: async () => ({ path: '/openapi.json', status: 200 }),
   getReferencePage: async () => ({ path: '/docs', status: 200 }),
