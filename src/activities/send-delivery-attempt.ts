@@ -15,7 +15,7 @@ import { RECEIVING_STATUSES } from '../db/endpoints';
 import { eventExists } from '../db/events';
 import { markEndpointFailing, markEndpointRecovered } from '../db/endpoint-health';
 import { createNotification } from '../db/notifications';
-import { buildSignedHeaders } from '../delivery/headers';
+import { buildSignedHeaders, hideSignatures } from '../delivery/headers';
 import { selectSigningSecrets } from '../delivery/signing-secrets';
 import { sendHttpAttempt, toStorableText } from '../delivery/http-attempt';
 import { NON_RETRYABLE_TYPES } from '../failures';
@@ -185,6 +185,7 @@ async function postAttempt(
     errorClass: http.errorClass,
     errorMessage: http.errorMessage === null ? null : toStorableText(http.errorMessage),
     responseExcerpt: http.responseExcerpt,
+    requestHeaders: hideSignatures(headers),
   };
 }
 

@@ -3,9 +3,12 @@ import type { ApiDependencies } from './dependencies';
 import { methodGuard } from './method-guard';
 import { mountOperations, type Operation } from './operation';
 import { problemHandler, unknownRoute } from './problem';
+import { dashboardFileOperations } from './routes/dashboard-files';
+import { dashboardSessionOperations } from './routes/dashboard-sessions';
 import { deliveryOperations } from './routes/deliveries';
 import { endpointActionOperations } from './routes/endpoint-actions';
 import { endpointSecretOperations } from './routes/endpoint-secret';
+import { endpointStatsOperations } from './routes/endpoint-stats';
 import { endpointOperations } from './routes/endpoints';
 import { eventOperations } from './routes/events';
 import { recoveryOperations } from './routes/recoveries';
@@ -19,9 +22,12 @@ export function apiOperations(deps: ApiDependencies): Operation[] {
     ...endpointOperations(deps),
     ...endpointActionOperations(deps),
     ...endpointSecretOperations(deps),
+    ...endpointStatsOperations(deps),
     ...deliveryOperations(deps),
     ...recoveryOperations(deps),
     ...siteOperations(deps),
+    ...dashboardSessionOperations(deps),
+    ...dashboardFileOperations(deps),
   ];
   const all: Operation[] = [...operations, ...referenceOperations(() => all)];
   return all;

@@ -2,11 +2,14 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import type { Pool } from 'pg';
 import { findSiteIdByApiKey } from '../db/api-keys';
+import { findLiveSession, SESSION_TOKEN_PREFIX } from '../db/dashboard-sessions';
 import { PROBLEM_TYPES, ProblemError } from './problem';
 
 /** Request fields set by `requireSiteKey`. */
 export interface SiteRequest extends Request {
   siteId?: string;
+  /** The dashboard session whose token made the request; absent for an API key. */
+  dashboardSessionId?: string;
 }
 
 function bearerToken(req: Request): string | null {
@@ -15,7 +18,8 @@ function bearerToken(req: Request): string | null {
   return match?.[1] ?? null;
 }
 
-function unauthorized(detail: string): ProblemError {
+/** Builds the 401 response for missing, unknown or revoked credentials. */
+export function unauthorized(detail: string): ProblemError {
   return new ProblemError({
     type: PROBLEM_TYPES.unauthorized,
     title: 'Unauthorized',
@@ -47,12 +51,27 @@ export function requirePublisher(publisherToken: string | undefined): RequestHan
   };
 }
 
-/** Admits requests that carry a live site API key and records the site on the request. */
+/**
+ * Admits requests that carry a live site API key or a live dashboard session token, and records
+ * the site (and the session) on the request. Session tokens have their own prefix, so each kind
+ * of credential is looked up in its own table only.
+ */
 export function requireSiteKey(pool: Pool): RequestHandler {
   return async (req: SiteRequest, _res, next) => {
     const token = bearerToken(req);
     if (!token) {
       next(unauthorized('send a site API key as "Authorization: Bearer <key>"'));
+      return;
+    }
+    if (token.startsWith(SESSION_TOKEN_PREFIX)) {
+      const session = await findLiveSession(pool, token);
+      if (!session) {
+        next(unauthorized('the dashboard session has expired or was signed out; sign in again'));
+        return;
+      }
+      req.siteId = session.siteId;
+      req.dashboardSessionId = session.id;
+      next();
       return;
     }
     const siteId = await findSiteIdByApiKey(pool, token);

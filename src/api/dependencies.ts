@@ -22,4 +22,6 @@ export interface ApiDependencies {
   tagDeliveries: boolean;
   /** Ask for eager starts of delivery workflows; the client must share a worker's connection. */
   eagerWorkflowStart: boolean;
+  /** Folder of the built dashboard; `dist/dashboard` of the repository when absent. */
+  dashboardDir?: string;
 }

@@ -55,7 +55,8 @@ export function buildOpenApiDocument(operations: Operation[]): OpenApiDocument {
         siteKey: {
           type: 'http',
           scheme: 'bearer',
-          description: 'a site API key (pwk_…), sent as "Authorization: Bearer <key>"',
+          description:
+            'a site API key (pwk_…) or a dashboard session token (pds_…), sent as "Authorization: Bearer <key>"',
         },
         publisherToken: {
           type: 'http',

@@ -74,11 +74,14 @@ export async function createApiKey(
 }
 
 /**
- * Returns the site id an API key belongs to, or null for an unknown or revoked key, and records
+ * Returns the id and site of a live API key, or null for an unknown or revoked key, and records
  * its use. The lookup goes by hash, so no comparison of secret bytes happens in JavaScript. The
  * last-used time is written at most once a minute per key, to keep reads from turning into writes.
  */
-export async function findSiteIdByApiKey(pool: Pool, key: string): Promise<string | null> {
+export async function findLiveApiKey(
+  pool: Pool,
+  key: string,
+): Promise<{ id: string; siteId: string } | null> {
   const hash = hashApiKey(key);
   const { rows } = await pool.query<{ id: string; site_id: string; stale: boolean }>(
     `SELECT id, site_id,
@@ -91,7 +94,12 @@ export async function findSiteIdByApiKey(pool: Pool, key: string): Promise<strin
   if (row.stale) {
     await pool.query('UPDATE api_keys SET last_used_at = now() WHERE id = $1', [row.id]);
   }
-  return row.site_id;
+  return { id: row.id, siteId: row.site_id };
+}
+
+/** Returns the site id a live API key belongs to, or null, and records its use. */
+export async function findSiteIdByApiKey(pool: Pool, key: string): Promise<string | null> {
+  return (await findLiveApiKey(pool, key))?.siteId ?? null;
 }
 
 /** Returns a site's keys, revoked ones included, oldest first. */

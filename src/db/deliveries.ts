@@ -199,6 +199,8 @@ export interface RecordedAttempt {
   errorClass: string | null;
   errorMessage: string | null;
   responseExcerpt: string | null;
+  /** Headers sent, signatures hidden; null for attempts recorded before headers were kept. */
+  requestHeaders?: Record<string, string> | null;
 }
 
 /** Returns an attempt already recorded, so that a re-run activity does not send it again. */
@@ -219,7 +221,7 @@ export async function listAttempts(
 ): Promise<RecordedAttempt[]> {
   const { rows } = await pool.query(
     `SELECT attempt_number, started_at, duration_ms, succeeded, status_code, error_class,
-            error_message, response_excerpt
+            error_message, response_excerpt, request_headers
      FROM delivery_attempts
      WHERE delivery_id = $1 AND ($2::int IS NULL OR attempt_number = $2)
      ORDER BY attempt_number`,
@@ -234,6 +236,7 @@ export async function listAttempts(
     errorClass: row.error_class,
     errorMessage: row.error_message,
     responseExcerpt: row.response_excerpt,
+    requestHeaders: row.request_headers,
   }));
 }
 
@@ -245,13 +248,13 @@ export async function upsertAttempt(
 ): Promise<void> {
   await client.query(
     `INSERT INTO delivery_attempts (delivery_id, attempt_number, started_at, duration_ms, succeeded,
-       status_code, error_class, error_message, response_excerpt)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       status_code, error_class, error_message, response_excerpt, request_headers)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (delivery_id, attempt_number) DO UPDATE SET
        started_at = EXCLUDED.started_at, duration_ms = EXCLUDED.duration_ms,
        succeeded = EXCLUDED.succeeded, status_code = EXCLUDED.status_code,
        error_class = EXCLUDED.error_class, error_message = EXCLUDED.error_message,
-       response_excerpt = EXCLUDED.response_excerpt`,
+       response_excerpt = EXCLUDED.response_excerpt, request_headers = EXCLUDED.request_headers`,
     [
       deliveryId,
       attempt.attemptNumber,
@@ -262,6 +265,7 @@ export async function upsertAttempt(
       attempt.errorClass,
       attempt.errorMessage,
       attempt.responseExcerpt,
+      attempt.requestHeaders ? JSON.stringify(attempt.requestHeaders) : null,
     ],
   );
 }

@@ -54,3 +54,27 @@ export function buildSignedHeaders(fields: SignedRequestFields): Record<string, 
     headers['x-postion-attempt'] = String(fields.attemptNumber);
   return headers;
 }
+
+/** Placeholder for a signature value in headers that are stored or shown. */
+export const HIDDEN_SIGNATURE = '<hidden>';
+
+/**
+ * Returns a copy of signed request headers with every signature value replaced by
+ * `HIDDEN_SIGNATURE`. A signature proves the sender to whoever sees it next to the body, so none
+ * is stored or shown. `webhook-signature` keeps its `v1,` version tags and its number of entries,
+ * which tell a receiver how to verify it and whether a rotation is under way.
+ */
+export function hideSignatures(headers: Record<string, string>): Record<string, string> {
+  const hidden = { ...headers };
+  for (const name of ['x-postion-signature', 'x-postion-signature-previous']) {
+    if (hidden[name] !== undefined) hidden[name] = HIDDEN_SIGNATURE;
+  }
+  const standard = hidden['webhook-signature'];
+  if (standard !== undefined) {
+    hidden['webhook-signature'] = standard
+      .split(' ')
+      .map((entry) => `${entry.split(',')[0]},${HIDDEN_SIGNATURE}`)
+      .join(' ');
+  }
+  return hidden;
+}

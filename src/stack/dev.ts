@@ -11,6 +11,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { addApiKey } from '../db/api-keys';
+import { createSignInToken, SIGN_IN_TOKEN_LIFETIME_MS } from '../db/dashboard-sessions';
 import { upsertSite } from '../db/sites';
 import { reencryptEndpointSecrets } from '../db/secret-reencryption';
 import { parseEncryptionKeys } from '../secrets/encryption-keys';
@@ -199,7 +200,22 @@ async function main(): Promise<void> {
     JSON.stringify({ apiUrl, temporalUiUrl: temporal.uiUrl, siteApiKey, publisherToken }, null, 2),
     { mode: 0o600 },
   );
-  printBanner(apiUrl, temporal.uiUrl, credentials, env);
+  const signInLink = await createDashboardLink(databaseUrl, apiUrl);
+  printBanner(apiUrl, temporal.uiUrl, credentials, env, signInLink);
+}
+
+/**
+ * Returns a dashboard link that signs in the dev site once. The token travels in the fragment,
+ * which the browser never sends, so it reaches no server log; the page removes it on load.
+ */
+async function createDashboardLink(databaseUrl: string, apiUrl: string): Promise<string> {
+  const pool = createPool(databaseUrl, { max: 1 });
+  try {
+    const { token } = await createSignInToken(pool, DEV_SITE.id);
+    return `${apiUrl}/dashboard/#sign-in=${token}`;
+  } finally {
+    await pool.end();
+  }
 }
 
 function printBanner(
@@ -207,10 +223,14 @@ function printBanner(
   uiUrl: string,
   credentials: { siteApiKey: string; publisherToken: string },
   env: NodeJS.ProcessEnv,
+  signInLink: string,
 ): void {
+  const minutes = SIGN_IN_TOKEN_LIFETIME_MS / 60_000;
   const lines = [
     '',
     'Postion Webhooks is running.',
+    `  Dashboard:         ${signInLink}`,
+    `                     (signs in ${DEV_SITE.id} once, within ${minutes} minutes; later, sign in with the API key)`,
     `  API:               ${apiUrl}`,
     `  Temporal Web UI:   ${uiUrl}`,
     `  Dev site API key:  ${credentials.siteApiKey}   (site ${DEV_SITE.id})`,

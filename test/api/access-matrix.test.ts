@@ -164,9 +164,14 @@ test.each(openOperations.map((operation) => [name(operation), operation]))(
   async (_title, operation) => {
     const request = await exampleFor(operation as Operation);
 
-    const response = await fetch(`${stack.apiUrl}${request.path}`);
+    const response = await call(operation as Operation, request, null);
 
     expect(response.status).toBe(request.status);
-    expect(expressPath((operation as Operation).path)).toBe(request.path);
+    expect(request.path).toMatch(pathPattern(operation as Operation));
   },
 );
+
+/** Matches the paths of an operation, any value standing for each path parameter. */
+function pathPattern(operation: Operation): RegExp {
+  return new RegExp(`^${expressPath(operation.path).replace(/:\w+/g, '[^/?]+')}$`);
+}

@@ -1,6 +1,7 @@
 import { createApiKey } from '../../src/db/api-keys';
 import { newId } from '../../src/ids';
 import { callApi, type ApiStack } from './api-stack';
+import { dashboardScriptName, ensureDashboardBuilt } from './dashboard-build';
 import type { TestDatabase } from './database';
 import { createEndpoint, createSite } from './fixtures';
 import { waitFor, type Receiver } from './receiver';
@@ -136,6 +137,14 @@ export const OPERATION_EXAMPLES: Record<string, Example> = {
     body: { grace_period_seconds: 60 },
     status: 200,
   }),
+  listEndpointSummaries: async (context) => {
+    await endpoint(context);
+    return { path: '/v1/webhook-stats?since=2020-01-01T00:00:00Z&limit=5', status: 200 };
+  },
+  getEndpointStats: async (context) => ({
+    path: `/v1/webhooks/${(await endpoint(context)).id}/stats?bucket=15m`,
+    status: 200,
+  }),
   listEndpointDeliveries: async (context) => ({
     path: `/v1/webhooks/${(await endpoint(context)).id}/deliveries?since=2020-01-01T00:00:00Z`,
     status: 200,
@@ -192,6 +201,22 @@ export const OPERATION_EXAMPLES: Record<string, Example> = {
     const { record } = await createApiKey(db.pool, site.id, 'to revoke');
     return { path: `/v1/api-keys/${record.id}`, status: 200 };
   },
+
+  createDashboardSession: async ({ site }) => ({
+    path: '/v1/dashboard/sessions',
+    body: { api_key: site.apiKey },
+    status: 201,
+  }),
+  deleteDashboardSession: async () => ({ path: '/v1/dashboard/session', status: 204 }),
+
+  getDashboard: async () => {
+    await ensureDashboardBuilt();
+    return { path: '/dashboard', status: 200 };
+  },
+  getDashboardAsset: async () => ({
+    path: `/dashboard/assets/${await dashboardScriptName()}`,
+    status: 200,
+  }),
 
   getOpenApiDocument: async () => ({ path: '/openapi.json', status: 200 }),
   getReferencePage: async () => ({ path: '/docs', status: 200 }),

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { buildSignedHeaders } from '../../src/delivery/headers';
+import { buildSignedHeaders, hideSignatures } from '../../src/delivery/headers';
 import { generateEndpointSecret, signPostion } from '../../src/delivery/signature';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -155,5 +155,37 @@ describe('generateEndpointSecret', () => {
     const secrets = new Set(Array.from({ length: 100 }, () => generateEndpointSecret()));
 
     expect(secrets.size).toBe(100);
+  });
+});
+
+describe('hideSignatures', () => {
+  test('hides every signature value', () => {
+    const headers = signedHeaders(SECRET, BODY, generateEndpointSecret());
+
+    const hidden = hideSignatures(headers);
+
+    expect(hidden['x-postion-signature']).toBe('<hidden>');
+    expect(hidden['x-postion-signature-previous']).toBe('<hidden>');
+    expect(hidden['webhook-signature']).toBe('v1,<hidden> v1,<hidden>');
+  });
+
+  test('keeps the other headers', () => {
+    const headers = signedHeaders(SECRET, BODY);
+
+    const hidden = hideSignatures(headers);
+
+    expect(Object.keys(hidden).sort()).toEqual(Object.keys(headers).sort());
+    expect(hidden['webhook-id']).toBe(headers['webhook-id']);
+    expect(hidden['webhook-timestamp']).toBe(headers['webhook-timestamp']);
+    expect(hidden['x-postion-signature-previous']).toBeUndefined();
+  });
+
+  test('leaves the input unchanged', () => {
+    const headers = signedHeaders(SECRET, BODY);
+    const signature = headers['x-postion-signature'];
+
+    hideSignatures(headers);
+
+    expect(headers['x-postion-signature']).toBe(signature);
   });
 });

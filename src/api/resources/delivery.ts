@@ -50,6 +50,12 @@ export const attemptSchema = component(
     error_class: z.string().nullable(),
     error_message: z.string().nullable(),
     response_excerpt: z.string().nullable(),
+    request_headers: z
+      .record(z.string(), z.string())
+      .nullable()
+      .describe(
+        'headers sent, every signature value replaced by <hidden>; null for attempts recorded before headers were kept',
+      ),
   }),
   'One HTTP request of a delivery',
 );
@@ -113,5 +119,6 @@ export function serializeAttempt(attempt: RecordedAttempt): z.infer<typeof attem
     error_class: attempt.errorClass,
     error_message: attempt.errorMessage,
     response_excerpt: attempt.responseExcerpt,
+    request_headers: attempt.requestHeaders ?? null,
   };
 }
