@@ -66,6 +66,15 @@ test('wrong API key shows the error', async () => {
   screenshots.push(await saveScreenshot(browser.page, 'sign-in-error', 'desktop'));
 });
 
+test('empty API key asks for one', async () => {
+  await signInWithKey('   ');
+
+  const alert = browser.page.getByRole('alert');
+  await alert.waitFor();
+  expect(await alert.textContent()).toBe('Enter the API key of your site; it starts with pwk_.');
+  expect(await storedSession()).toBeNull();
+});
+
 test('sign-in error fits a phone', async () => {
   await browser.page.setViewportSize(PHONE);
   try {

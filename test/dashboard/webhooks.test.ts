@@ -41,7 +41,10 @@ beforeAll(async () => {
   [db, receiver] = await Promise.all([createTestDatabase(), startReceiver()]);
   receiver.respond = (request) => ({
     status: failing && request.path === HOOK_PATH ? 500 : 200,
-    body: failing ? 'receiver down for the test' : '',
+    // Long enough to overflow a phone screen if the attempt's box grew with it.
+    body: failing
+      ? 'receiver down for the test: upstream database pool exhausted, retry later'
+      : '',
   });
   stack = await startApiStack(db, 'dashboard-webhooks-test');
   site = await createSite(db.pool);

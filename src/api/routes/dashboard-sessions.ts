@@ -14,7 +14,10 @@ import { component, timestamp } from '../resources/registry';
 const TAG = 'Dashboard';
 const LIFETIME_HOURS = SESSION_LIFETIME_MS / 3_600_000;
 
-const credential = z.string().min(1).max(200);
+const credential = z
+  .string()
+  .min(1, { message: 'is empty; paste the whole key or token' })
+  .max(200, { message: 'is longer than any key or token (200 characters); paste only the key' });
 
 const createBody = z
   .strictObject({

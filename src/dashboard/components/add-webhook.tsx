@@ -185,7 +185,7 @@ function CreatedWebhook(props: { endpoint: Endpoint; secret: string; onAnother: 
       <SecretReveal
         secret={secret}
         title="Signing secret"
-        note="Shown once here. Store it in your receiver's configuration now; you can reveal it again from the webhook's page."
+        note="Store it in your receiver's configuration now. It stays hidden from here on; reveal it again from the webhook's page if you need it."
       />
       <VerificationProgress endpointId={endpoint.id} />
       <div class="actions">

@@ -31,7 +31,7 @@ export function ReceiverHelp() {
           <code>X-Postion-Signature</code>
         </dt>
         <dd>
-          Lowercase hex HMAC-SHA256 of the raw body, keyed with the <em>whole</em> secret string,
+          Lowercase hex HMAC-SHA256 of the raw body, keyed with the <em>whole</em> secret string,{' '}
           <code>whsec_</code> prefix included.
         </dd>
         <dt>

@@ -7,9 +7,15 @@ export function SignInPage({ message }: { message: string | null }) {
   const [apiKey, setApiKey] = useState('');
   const action = useAction();
 
+  const [missing, setMissing] = useState(false);
+
   const submit = (event: Event) => {
     event.preventDefault();
-    void action.run(() => signIn({ api_key: apiKey.trim() }));
+    const key = apiKey.trim();
+    // Checked here so that an empty field gets a plain request instead of a validation message.
+    setMissing(key === '');
+    if (key === '') return;
+    void action.run(() => signIn({ api_key: key }));
   };
 
   return (
@@ -36,8 +42,14 @@ export function SignInPage({ message }: { message: string | null }) {
         />
         <p id="api-key-hint" class="hint">
           The key is sent once, in exchange for a session token that this tab keeps for up to 12
-          hours. Closing the tab or signing out ends it.
+          hours. Signing out ends it; closing the tab forgets it. A new sign-in link comes with each
+          start of the dev stack.
         </p>
+        {missing && (
+          <p class="message message-error" role="alert">
+            Enter the API key of your site; it starts with pwk_.
+          </p>
+        )}
         <ErrorMessage error={action.error} />
         <button type="submit" class="button button-primary" disabled={action.pending}>
           {action.pending ? 'Signing in…' : 'Sign in'}
