@@ -1,7 +1,8 @@
 /**
- * One event published through the API, with tracing off and then on. With it on, spans go over
- * OTLP/HTTP to a collector on 127.0.0.1, and one trace must lead from the API request to the
- * endpoint's POST.
+ * Tracing end to end. One event is published through the API with tracing off, then with it on,
+ * when one trace must lead from the API request to the endpoint's POST. A worker that bundles its
+ * own workflows traces a verification, and the recorded histories replay with tracing on. Spans go
+ * over OTLP/HTTP to a collector on 127.0.0.1.
  */
 import { context, propagation, trace } from '@opentelemetry/api';
 import {
@@ -10,7 +11,9 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { readdirSync } from 'node:fs';
-import { Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createTemporalClient } from '../../src/temporal/connection';
+import { createDeliveryWorker } from '../../src/worker-setup';
 import {
   startTracing,
   stopTracing,
@@ -18,7 +21,7 @@ import {
   workerTracingOptions,
 } from '../../src/telemetry/tracing';
 import { HISTORIES_DIR, readHistory } from '../helpers/histories';
-import { workflowBundle } from '../helpers/temporal';
+import { testDependencies, workflowBundle } from '../helpers/temporal';
 import { callApi, startApiStack, type ApiStack } from '../helpers/api-stack';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { createEndpoint, createSite, subscriberCreated } from '../helpers/fixtures';
@@ -148,6 +151,51 @@ test('one trace leads from API request to POST', async () => {
   expect(values.filter((value) => value.includes('whsec_'))).toEqual([]);
   expect(values.filter((value) => value.includes(PATH_TOKEN))).toEqual([]);
   expect(values.filter((value) => value.includes(token))).toEqual([]);
+});
+
+// The worker process bundles the workflows itself, so the interceptor module must reach the bundle
+// through the worker options rather than through a prebuilt bundle.
+test('self-bundling worker traces verification', async () => {
+  const settings = { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url };
+  expect(await startTracing(settings, 'worker', createTestLogger())).toBe(true);
+  const site = await createSite(db.pool);
+  const url = `${receiver.url}/services/${PATH_TOKEN}`;
+  const endpoint = await createEndpoint(db.pool, site.id, url, { status: 'pending_verification' });
+
+  const connection = await NativeConnection.connect({
+    address: process.env.TEST_TEMPORAL_ADDRESS!,
+  });
+  const taskQueue = 'tracing-worker-test';
+  const worker = await createDeliveryWorker({
+    connection,
+    namespace: 'default',
+    taskQueue,
+    dependencies: testDependencies(db.pool),
+  });
+  const client = createTemporalClient(connection, 'default');
+  const result = await worker.runUntil(
+    client.workflow.execute('verifyEndpointUrl', {
+      taskQueue,
+      workflowId: `tracing-verify-${endpoint.id}`,
+      args: [{ endpointId: endpoint.id, generation: 1 }],
+    }),
+  );
+  await connection.close();
+  await stopTracing();
+
+  const start = findSpan(collector.spans, 'StartWorkflow:verifyEndpointUrl');
+  const spans = collector.spans.filter((span) => span.traceId === start.traceId);
+  const run = findSpan(spans, 'RunWorkflow:verifyEndpointUrl');
+  const attempt = findSpan(spans, 'RunActivity:verifyEndpoint');
+  const post = findSpan(spans, 'POST');
+
+  expect(result).toEqual({ outcome: 'verified', reason: null });
+  expect(run.parentSpanId).toBe(start.spanId);
+  expect(findSpan(spans, 'StartActivity:verifyEndpoint').parentSpanId).toBe(run.spanId);
+  expect(post.parentSpanId).toBe(attempt.spanId);
+  expect(post.attributes['postion.endpoint.id']).toBe(endpoint.id);
+  expect(post.attributes['postion.delivery.id']).toBeUndefined();
+  expect(new Set(spans.map((span) => span.serviceName))).toEqual(new Set(['postion-worker']));
 });
 
 // Deliveries recorded without tracing may wake on a worker that has it on, after a restart.
