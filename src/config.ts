@@ -68,6 +68,11 @@ const configSchema = z.object({
     .int({ message: 'expected a whole number' })
     .min(0, { message: 'must be 0 or more' })
     .default(500),
+  // Base URL of an OTLP/HTTP collector, such as http://127.0.0.1:4318; traces go to its
+  // /v1/traces path. Unset, tracing is off.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .url({ protocol: /^https?$/, message: 'expected an http:// or https:// URL' })
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -91,7 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems = result.error.issues.map((issue) => {
     const key = issue.path.join('.');
     const value = present[key];
-    const hidden = key.endsWith('TOKEN') || key.endsWith('_URL') || key.endsWith('_KEYS');
+    const hidden = /(TOKEN|_URL|_KEYS|_ENDPOINT)$/.test(key);
     const shown = value === undefined || hidden ? '' : ` (got "${value}")`;
     return `${key}: ${issue.message}${shown}`;
   });

@@ -7,6 +7,7 @@ import type { Logger } from './logger';
 import { createMailer } from './mail/mailer';
 import { AddressFilter } from './network/address-filter';
 import { SecretBox } from './secrets/secret-box';
+import { workerTracingOptions } from './telemetry/tracing';
 
 /** Options of `createDeliveryWorker`. */
 export interface DeliveryWorkerOptions {
@@ -14,17 +15,30 @@ export interface DeliveryWorkerOptions {
   namespace: string;
   taskQueue: string;
   dependencies: ActivityDependencies;
-  /** A prebuilt workflow bundle; without one the worker bundles `src/workflows` itself. */
+  /**
+   * A prebuilt workflow bundle; without one the worker bundles `src/workflows` itself. With
+   * tracing on, build it with `workflowTracingModules()` as its workflow interceptor modules.
+   */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Workflows kept in memory between their tasks; the SDK's default when unset. */
   maxCachedWorkflows?: number;
 }
 
-/** Creates a worker that runs every workflow and activity of the delivery platform. */
+/**
+ * Creates a worker that runs every workflow and activity of the delivery platform, traced when
+ * `startTracing` has turned tracing on.
+ */
 export async function createDeliveryWorker(options: DeliveryWorkerOptions): Promise<Worker> {
   const workflowSource = options.workflowBundle
     ? { workflowBundle: options.workflowBundle }
     : { workflowsPath: require.resolve('./workflows') };
+  const tracing = workerTracingOptions();
+  // The SDK warns about workflow interceptor modules given beside a prebuilt bundle, whose own
+  // modules were fixed when it was built.
+  const interceptors =
+    tracing.interceptors && options.workflowBundle
+      ? { ...tracing.interceptors, workflowModules: [] }
+      : tracing.interceptors;
 
   return await Worker.create({
     connection: options.connection,
@@ -32,6 +46,8 @@ export async function createDeliveryWorker(options: DeliveryWorkerOptions): Prom
     taskQueue: options.taskQueue,
     activities: createActivities(options.dependencies),
     maxCachedWorkflows: options.maxCachedWorkflows,
+    interceptors,
+    sinks: tracing.sinks,
     ...workflowSource,
   });
 }

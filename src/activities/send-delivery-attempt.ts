@@ -175,6 +175,12 @@ async function postAttempt(
     body: context.body,
     headers,
     timeoutMs: deps.attemptTimeoutMs,
+    traceIds: {
+      deliveryId: context.deliveryId,
+      endpointId: context.endpointId,
+      eventId: context.eventId,
+      attemptNumber,
+    },
   });
   return {
     attemptNumber,

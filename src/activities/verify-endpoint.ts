@@ -61,6 +61,7 @@ export function makeVerifyEndpoint(deps: ActivityDependencies) {
       body,
       headers,
       timeoutMs: deps.attemptTimeoutMs,
+      traceIds: { endpointId: endpoint.id },
     });
     const outcome = http.ok
       ? ({ verified: true } as const)

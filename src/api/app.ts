@@ -14,6 +14,8 @@ import { eventOperations } from './routes/events';
 import { recoveryOperations } from './routes/recoveries';
 import { referenceOperations } from './routes/reference';
 import { siteOperations } from './routes/sites';
+import { requestSpans } from '../telemetry/request-spans';
+import { tracingEnabled } from '../telemetry/tracing';
 
 /** Every operation of the API, in the order of the reference. */
 export function apiOperations(deps: ApiDependencies): Operation[] {
@@ -39,6 +41,7 @@ export function createApp(deps: ApiDependencies): Express {
   app.disable('x-powered-by');
   // Answers are not cached (see mountOperations), so an entity tag would only cost a hash.
   app.disable('etag');
+  if (tracingEnabled()) app.use(requestSpans());
 
   const operations = apiOperations(deps);
   const router = Router();

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Agent, buildConnector, request, type Dispatcher } from 'undici';
 import type { AddressFilter } from '../network/address-filter';
+import { traceEndpointRequest, type EndpointRequestIds } from '../telemetry/endpoint-request-span';
 import { createCheckedConnector, type LookupAllAddresses } from '../network/checked-connector';
 import { classifyRequestError, type AttemptErrorClass } from './attempt-errors';
 
@@ -41,6 +42,8 @@ export interface HttpAttemptRequest {
   body: string;
   headers: Record<string, string>;
   timeoutMs?: number;
+  /** Ids recorded on the request's span when tracing is on. */
+  traceIds?: EndpointRequestIds;
 }
 
 /** Options of `createEndpointAgent`. */
@@ -85,6 +88,15 @@ export function createEndpointAgent(options: EndpointAgentOptions): Agent {
  * The time limit covers the whole request: lookup, connect, TLS, headers and the body read.
  */
 export async function sendHttpAttempt(
+  dispatcher: Dispatcher,
+  attempt: HttpAttemptRequest,
+): Promise<HttpAttemptResult> {
+  return await traceEndpointRequest(attempt.url, attempt.traceIds, () =>
+    sendRequest(dispatcher, attempt),
+  );
+}
+
+async function sendRequest(
   dispatcher: Dispatcher,
   attempt: HttpAttemptRequest,
 ): Promise<HttpAttemptResult> {

@@ -1,4 +1,5 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ClientOptions } from '@temporalio/client';
+import { clientTracingInterceptors } from '../telemetry/tracing';
 
 /** Address and namespace of the Temporal server. */
 export interface TemporalSettings {
@@ -9,5 +10,16 @@ export interface TemporalSettings {
 /** Connects a client for starting and querying workflows; fails fast if the server is down. */
 export async function connectClient(settings: TemporalSettings): Promise<Client> {
   const connection = await Connection.connect({ address: settings.address });
-  return new Client({ connection, namespace: settings.namespace });
+  return createTemporalClient(connection, settings.namespace);
+}
+
+/**
+ * Creates a client on an open connection, such as a worker's native connection. When tracing is
+ * on, each workflow it starts carries the caller's trace context in its headers.
+ */
+export function createTemporalClient(
+  connection: ClientOptions['connection'],
+  namespace: string,
+): Client {
+  return new Client({ connection, namespace, interceptors: clientTracingInterceptors() });
 }

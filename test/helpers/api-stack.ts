@@ -1,9 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createApp } from '../../src/api/app';
 import { AddressFilter, LOOPBACK_RANGES } from '../../src/network/address-filter';
+import { createTemporalClient } from '../../src/temporal/connection';
 import { createDeliveryWorker } from '../../src/worker-setup';
 import type { TestDatabase } from './database';
 import { testSecretBox } from './secret-keys';
@@ -35,7 +36,7 @@ export async function startApiStack(db: TestDatabase, taskQueue: string): Promis
   });
   const running = worker.run();
 
-  const client = new Client({ connection: nativeConnection, namespace: 'default' });
+  const client = createTemporalClient(nativeConnection, 'default');
   const publisherToken = 'test-publisher-token-0123456789';
   const app = createApp({
     pool: db.pool,

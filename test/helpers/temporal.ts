@@ -11,6 +11,7 @@ import { createActivities, type ActivityDependencies } from '../../src/activitie
 import { createEndpointAgent } from '../../src/delivery/http-attempt';
 import { createMailer } from '../../src/mail/mailer';
 import { AddressFilter, LOOPBACK_RANGES } from '../../src/network/address-filter';
+import { workflowTracingModules } from '../../src/telemetry/tracing';
 import { createDeliveryWorker } from '../../src/worker-setup';
 import { testSecretBox } from './secret-keys';
 import { saveTestServerHistories } from './secret-scan';
@@ -40,14 +41,22 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   return env;
 }
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+// Bundles by their workflow interceptor modules, which differ while tracing is on.
+const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
 
-/** Bundles the workflows once per test file. */
+/** Bundles the workflows once per test file, with the tracing interceptors while tracing is on. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: require.resolve('../../src/workflows'),
-    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
-  });
+  const workflowInterceptorModules = workflowTracingModules();
+  const key = workflowInterceptorModules.join();
+  let bundle = bundles.get(key);
+  if (!bundle) {
+    bundle = bundleWorkflowCode({
+      workflowsPath: require.resolve('../../src/workflows'),
+      workflowInterceptorModules,
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+    });
+    bundles.set(key, bundle);
+  }
   return bundle;
 }
 

@@ -111,3 +111,19 @@ test('invalid encryption key is reported without its value', () => {
   );
   expect(problems).not.toContain('c2hvcnQta2V5LW1hdGVyaWFs');
 });
+
+test('tracing is off by default', () => {
+  expect(loadConfig(VALID).OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+});
+
+test('collector endpoint must be http or https', () => {
+  const accepted = loadConfig({ ...VALID, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' });
+  const problems = configProblems({
+    ...VALID,
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://collector-user:collector-pass@127.0.0.1',
+  });
+
+  expect(accepted.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://127.0.0.1:4318');
+  expect(problems).toContain('OTEL_EXPORTER_OTLP_ENDPOINT: expected an http:// or https:// URL');
+  expect(problems).not.toContain('collector-pass');
+});
