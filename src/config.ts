@@ -79,6 +79,23 @@ const configSchema = z.object({
 /** Settings after parsing, with defaults applied. */
 export type Config = z.infer<typeof configSchema>;
 
+/** Checks whether `schema` only rejects a removed setting, as `ALLOW_LOOPBACK_ENDPOINTS` does. */
+function isRemovedSetting(schema: z.ZodType): boolean {
+  return schema instanceof z.ZodOptional && schema.unwrap() instanceof z.ZodNever;
+}
+
+const settingSchemas = Object.entries(configSchema.shape as Record<string, z.ZodType>).filter(
+  ([, schema]) => !isRemovedSetting(schema),
+);
+
+/** Names of the settings that the API and the worker read, in the order of the schema. */
+export const SETTING_NAMES: readonly string[] = settingSchemas.map(([name]) => name);
+
+/** Names of the settings without a default, which must be set. */
+export const REQUIRED_SETTING_NAMES: readonly string[] = settingSchemas
+  .filter(([, schema]) => !schema.safeParse(undefined).success)
+  .map(([name]) => name);
+
 /** Thrown by `loadConfig` when any setting is missing or invalid; lists every problem at once. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

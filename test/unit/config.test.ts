@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../src/config';
+import { ConfigError, loadConfig, REQUIRED_SETTING_NAMES, SETTING_NAMES } from '../../src/config';
 import { KEY_A, KEY_B, TEST_ENCRYPTION_KEYS } from '../helpers/secret-keys';
 
 const VALID = {
@@ -65,6 +65,16 @@ test('secret values stay out of messages', () => {
 
 test('empty strings count as unset', () => {
   expect(loadConfig({ ...VALID, PORT: '', SMTP_URL: '' }).PORT).toBe(3000);
+});
+
+test('setting names leave out removed settings', () => {
+  expect(SETTING_NAMES).toContain('DATABASE_URL');
+  expect(SETTING_NAMES).toContain('LOG_LEVEL');
+  expect(SETTING_NAMES).not.toContain('ALLOW_LOOPBACK_ENDPOINTS');
+});
+
+test('required settings are those without a default', () => {
+  expect(REQUIRED_SETTING_NAMES).toEqual(['DATABASE_URL', 'SECRET_ENCRYPTION_KEYS']);
 });
 
 test('allowlist ranges are read in canonical form', () => {
