@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { ChildGroup, ChildGroups } from './child-processes';
 
 const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 
 // A worker bundles the workflow code at start, which takes seconds, so the limit is generous.
 const START_TIMEOUT_MS = 60_000;
@@ -62,7 +61,12 @@ export function childEnvironment(settings?: ServiceSettings | ApiSettings): Reco
   return env;
 }
 
-/** Runs `script` (relative to the repository root) with tsx in a new process group. */
+/**
+ * Runs `script` (relative to the repository root) in Node with the tsx loader, in a new process
+ * group. The `tsx` command would put a relaying parent in front of the script, and tsx 4 SIGKILLs
+ * a child that does not confirm a relayed signal within 30 ms, so a busy service could not stop
+ * gracefully.
+ */
 export function startTsx(
   groups: ChildGroups,
   name: string,
@@ -70,7 +74,8 @@ export function startTsx(
   args: string[],
   env: Record<string, string>,
 ): ChildGroup {
-  return groups.start(name, TSX, [path.join(ROOT, script), ...args], env);
+  const nodeArgs = ['--import', 'tsx', path.join(ROOT, script), ...args];
+  return groups.start(name, process.execPath, nodeArgs, env);
 }
 
 /** Starts `src/worker.ts` and waits until its worker has been created. */
