@@ -5,6 +5,7 @@ import type { Pool } from './db/pool';
 import { createEndpointAgent } from './delivery/http-attempt';
 import type { Logger } from './logger';
 import { createMailer } from './mail/mailer';
+import type { DeliveryMetrics } from './metrics/delivery-metrics';
 import { AddressFilter } from './network/address-filter';
 import { SecretBox } from './secrets/secret-box';
 
@@ -44,12 +45,13 @@ export interface OwnedActivityDependencies {
 
 /**
  * Builds the dependencies of the activities around `pool`: the HTTP agent, the mailer and the
- * `SecretBox` of `SECRET_ENCRYPTION_KEYS`.
+ * `SecretBox` of `SECRET_ENCRYPTION_KEYS`. The activities count attempts in `metrics` when given.
  */
 export function createActivityDependencies(
   config: Config,
   pool: Pool,
   logger: Logger,
+  metrics?: DeliveryMetrics,
 ): OwnedActivityDependencies {
   const addressFilter = new AddressFilter(config.ENDPOINT_ADDRESS_ALLOWLIST);
   const dispatcher = createEndpointAgent({ addressFilter });
@@ -62,6 +64,7 @@ export function createActivityDependencies(
       secretBox: new SecretBox(config.SECRET_ENCRYPTION_KEYS),
       logger,
       clock: () => new Date(),
+      metrics,
     },
     close: async () => {
       await dispatcher.close();

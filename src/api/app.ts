@@ -1,5 +1,6 @@
 import express, { Router, type Express } from 'express';
 import type { ApiDependencies } from './dependencies';
+import { createApiMetrics } from '../metrics/api-metrics';
 import { methodGuard } from './method-guard';
 import { mountOperations, type Operation } from './operation';
 import { problemHandler, unknownRoute } from './problem';
@@ -34,7 +35,8 @@ export function apiOperations(deps: ApiDependencies): Operation[] {
 }
 
 /** Builds the Express app of the management and ingest API. */
-export function createApp(deps: ApiDependencies): Express {
+export function createApp(options: ApiDependencies): Express {
+  const deps = { ...options, metrics: options.metrics ?? createApiMetrics(options.logger) };
   const app = express();
   app.disable('x-powered-by');
   // Answers are not cached (see mountOperations), so an entity tag would only cost a hash.
@@ -42,6 +44,7 @@ export function createApp(deps: ApiDependencies): Express {
 
   const operations = apiOperations(deps);
   const router = Router();
+  app.use(deps.metrics.observeRequests());
   mountOperations(router, deps, operations);
   app.use(methodGuard(operations));
   app.use(router);
