@@ -19,6 +19,10 @@ export interface DeliveryWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Workflows kept in memory between their tasks; the SDK's default when unset. */
   maxCachedWorkflows?: number;
+  /** Time running tasks get after `shutdown()`; the SDK's default (none) when unset. */
+  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /** Time after which the worker stops waiting for its tasks; the SDK waits forever when unset. */
+  shutdownForceTime?: WorkerOptions['shutdownForceTime'];
 }
 
 /** Creates a worker that runs every workflow and activity of the delivery platform. */
@@ -33,6 +37,13 @@ export async function createDeliveryWorker(options: DeliveryWorkerOptions): Prom
     taskQueue: options.taskQueue,
     activities: createActivities(options.dependencies),
     maxCachedWorkflows: options.maxCachedWorkflows,
+    // The SDK rejects a duration set to undefined, so unset ones are left out.
+    ...(options.shutdownGraceTime !== undefined && {
+      shutdownGraceTime: options.shutdownGraceTime,
+    }),
+    ...(options.shutdownForceTime !== undefined && {
+      shutdownForceTime: options.shutdownForceTime,
+    }),
     ...workflowSource,
   });
 }

@@ -12,6 +12,7 @@ import { endpointSecretOperations } from './routes/endpoint-secret';
 import { endpointStatsOperations } from './routes/endpoint-stats';
 import { endpointOperations } from './routes/endpoints';
 import { eventOperations } from './routes/events';
+import { healthOperations } from './routes/health';
 import { recoveryOperations } from './routes/recoveries';
 import { referenceOperations } from './routes/reference';
 import { siteOperations } from './routes/sites';
@@ -29,6 +30,7 @@ export function apiOperations(deps: ApiDependencies): Operation[] {
     ...siteOperations(deps),
     ...dashboardSessionOperations(deps),
     ...dashboardFileOperations(deps),
+    ...healthOperations(deps),
   ];
   const all: Operation[] = [...operations, ...referenceOperations(() => all)];
   return all;

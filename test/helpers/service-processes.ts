@@ -15,6 +15,8 @@ export interface ServiceSettings {
   databaseUrl: string;
   temporalAddress: string;
   taskQueue: string;
+  /** Port of a worker's health and metrics server; a free one when absent. */
+  workerHttpPort?: number;
 }
 
 /** Settings of an API process on top of the shared ones. */
@@ -52,9 +54,11 @@ export function childEnvironment(settings?: ServiceSettings | ApiSettings): Reco
     SECRET_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
     DELIVERY_SEARCH_ATTRIBUTES: 'true',
     LOG_LEVEL: 'info',
+    HOST: '127.0.0.1',
+    // Several workers may run at once, so none takes the fixed default port.
+    WORKER_HTTP_PORT: String(settings.workerHttpPort ?? 0),
   });
   if ('port' in settings) {
-    env.HOST = '127.0.0.1';
     env.PORT = String(settings.port);
     env.API_WORKER = String(settings.apiWorker);
   }
