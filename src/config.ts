@@ -44,6 +44,9 @@ const configSchema = z.object({
   TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(3000),
+  // The worker's own HTTP server: /healthz, /readyz and /metrics, bound to HOST. 0 picks a free
+  // port. 9464 is the port conventionally used by Prometheus exporters of OpenTelemetry SDKs.
+  WORKER_HTTP_PORT: port.default(9464),
   SECRET_ENCRYPTION_KEYS: encryptionKeys,
   PUBLISHER_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
   SMTP_URL: z.url({ message: 'expected an smtp:// or smtps:// URL' }).optional(),

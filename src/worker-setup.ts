@@ -5,6 +5,7 @@ import type { Pool } from './db/pool';
 import { createEndpointAgent } from './delivery/http-attempt';
 import type { Logger } from './logger';
 import { createMailer } from './mail/mailer';
+import type { DeliveryMetrics } from './metrics/delivery-metrics';
 import { AddressFilter } from './network/address-filter';
 import { SecretBox } from './secrets/secret-box';
 import { workerTracingOptions } from './telemetry/tracing';
@@ -22,6 +23,10 @@ export interface DeliveryWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Workflows kept in memory between their tasks; the SDK's default when unset. */
   maxCachedWorkflows?: number;
+  /** Time running tasks get after `shutdown()`; the SDK's default (none) when unset. */
+  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /** Time after which the worker stops waiting for its tasks; the SDK waits forever when unset. */
+  shutdownForceTime?: WorkerOptions['shutdownForceTime'];
 }
 
 /**
@@ -48,6 +53,13 @@ export async function createDeliveryWorker(options: DeliveryWorkerOptions): Prom
     maxCachedWorkflows: options.maxCachedWorkflows,
     interceptors,
     sinks: tracing.sinks,
+    // The SDK rejects a duration set to undefined, so unset ones are left out.
+    ...(options.shutdownGraceTime !== undefined && {
+      shutdownGraceTime: options.shutdownGraceTime,
+    }),
+    ...(options.shutdownForceTime !== undefined && {
+      shutdownForceTime: options.shutdownForceTime,
+    }),
     ...workflowSource,
   });
 }
@@ -60,12 +72,13 @@ export interface OwnedActivityDependencies {
 
 /**
  * Builds the dependencies of the activities around `pool`: the HTTP agent, the mailer and the
- * `SecretBox` of `SECRET_ENCRYPTION_KEYS`.
+ * `SecretBox` of `SECRET_ENCRYPTION_KEYS`. The activities count attempts in `metrics` when given.
  */
 export function createActivityDependencies(
   config: Config,
   pool: Pool,
   logger: Logger,
+  metrics?: DeliveryMetrics,
 ): OwnedActivityDependencies {
   const addressFilter = new AddressFilter(config.ENDPOINT_ADDRESS_ALLOWLIST);
   const dispatcher = createEndpointAgent({ addressFilter });
@@ -78,6 +91,7 @@ export function createActivityDependencies(
       secretBox: new SecretBox(config.SECRET_ENCRYPTION_KEYS),
       logger,
       clock: () => new Date(),
+      metrics,
     },
     close: async () => {
       await dispatcher.close();

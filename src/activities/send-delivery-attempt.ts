@@ -91,6 +91,7 @@ export function makeSendDeliveryAttempt(deps: ActivityDependencies) {
     await withTransaction(pool, (client) =>
       recordAttempt(client, deps, context, attempt, result, input),
     );
+    countAttempt(deps, context, attempt, result);
 
     const fields = {
       deliveryId: context.deliveryId,
@@ -193,6 +194,23 @@ async function postAttempt(
     responseExcerpt: http.responseExcerpt,
     requestHeaders: hideSignatures(headers),
   };
+}
+
+/** Updates the metrics once the attempt is committed, so that a rolled-back one is not counted. */
+function countAttempt(
+  deps: ActivityDependencies,
+  context: AttemptContext,
+  attempt: RecordedAttempt,
+  result: DeliveryAttemptResult,
+): void {
+  const { eventType } = context;
+  deps.metrics?.recordAttempt({
+    eventType,
+    succeeded: attempt.succeeded,
+    durationMs: attempt.durationMs,
+  });
+  if (result.outcome === 'succeeded') deps.metrics?.recordFinished(eventType, 'succeeded');
+  if (result.outcome === 'exhausted') deps.metrics?.recordFinished(eventType, 'failed');
 }
 
 function toResult(attempt: RecordedAttempt, retryDelayMs: number | null): DeliveryAttemptResult {

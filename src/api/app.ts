@@ -1,5 +1,6 @@
 import express, { Router, type Express } from 'express';
 import type { ApiDependencies } from './dependencies';
+import { createApiMetrics } from '../metrics/api-metrics';
 import { methodGuard } from './method-guard';
 import { mountOperations, type Operation } from './operation';
 import { problemHandler, unknownRoute } from './problem';
@@ -11,6 +12,7 @@ import { endpointSecretOperations } from './routes/endpoint-secret';
 import { endpointStatsOperations } from './routes/endpoint-stats';
 import { endpointOperations } from './routes/endpoints';
 import { eventOperations } from './routes/events';
+import { healthOperations } from './routes/health';
 import { recoveryOperations } from './routes/recoveries';
 import { referenceOperations } from './routes/reference';
 import { siteOperations } from './routes/sites';
@@ -30,13 +32,15 @@ export function apiOperations(deps: ApiDependencies): Operation[] {
     ...siteOperations(deps),
     ...dashboardSessionOperations(deps),
     ...dashboardFileOperations(deps),
+    ...healthOperations(deps),
   ];
   const all: Operation[] = [...operations, ...referenceOperations(() => all)];
   return all;
 }
 
 /** Builds the Express app of the management and ingest API. */
-export function createApp(deps: ApiDependencies): Express {
+export function createApp(options: ApiDependencies): Express {
+  const deps = { ...options, metrics: options.metrics ?? createApiMetrics(options.logger) };
   const app = express();
   app.disable('x-powered-by');
   // Answers are not cached (see mountOperations), so an entity tag would only cost a hash.
@@ -45,6 +49,7 @@ export function createApp(deps: ApiDependencies): Express {
 
   const operations = apiOperations(deps);
   const router = Router();
+  app.use(deps.metrics.observeRequests());
   mountOperations(router, deps, operations);
   app.use(methodGuard(operations));
   app.use(router);

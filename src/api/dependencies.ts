@@ -1,7 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { UrlPolicy } from '../endpoints/url-policy';
+import type { Readiness } from '../health/readiness';
 import type { Logger } from '../logger';
+import type { ApiMetrics } from '../metrics/api-metrics';
 import type { SecretBox } from '../secrets/secret-box';
 
 /** Everything the API's routes use. */
@@ -22,6 +24,10 @@ export interface ApiDependencies {
   tagDeliveries: boolean;
   /** Ask for eager starts of delivery workflows; the client must share a worker's connection. */
   eagerWorkflowStart: boolean;
+  /** Checks of `/readyz`; when absent, the pool and the Temporal client are checked. */
+  readiness?: Readiness;
+  /** Metrics the API records and serves at `/metrics`; when absent, a registry of the app's own. */
+  metrics?: ApiMetrics;
   /** Folder of the built dashboard; `dist/dashboard` of the repository when absent. */
   dashboardDir?: string;
 }

@@ -101,7 +101,8 @@ export function mountOperations(router: Router, deps: ApiDependencies, operation
   const json = express.json({ limit: MAX_BODY_BYTES });
 
   for (const operation of operations) {
-    const handlers: RequestHandler[] = [];
+    // The path template labels the request duration metric, so ids in paths add no series.
+    const handlers: RequestHandler[] = [labelRoute(operation.path)];
     if (operation.auth === 'siteKey') handlers.push(siteKey);
     if (operation.auth === 'publisher') handlers.push(publisher);
     handlers.push(json, operation.body ? requireJson : rejectBody);
@@ -114,6 +115,13 @@ export function mountOperations(router: Router, deps: ApiDependencies, operation
     });
     router[operation.method](expressPath(operation.path), ...handlers);
   }
+}
+
+function labelRoute(path: string): RequestHandler {
+  return (_req, res, next) => {
+    res.locals.route = path;
+    next();
+  };
 }
 
 /**

@@ -190,7 +190,7 @@ describe('app services', () => {
     ['worker', 'worker'],
   ])('%s runs the entry file of npm run %s', (name, script) => {
     const scripts = JSON.parse(readRepoFile('package.json')).scripts as Record<string, string>;
-    const entryFile = scripts[script]?.replace(/^tsx /, '');
+    const entryFile = scripts[script]?.replace(/^(node --import tsx|tsx) /, '');
 
     expect(entryFile).toMatch(/^src\/.+\.ts$/);
     expect(service(RAW, name).command).toContain(entryFile);

@@ -221,4 +221,6 @@ export const OPERATION_EXAMPLES: Record<string, Example> = {
   getOpenApiDocument: async () => ({ path: '/openapi.json', status: 200 }),
   getReferencePage: async () => ({ path: '/docs', status: 200 }),
   getHealth: async () => ({ path: '/healthz', status: 200 }),
+  getReadiness: async () => ({ path: '/readyz', status: 200 }),
+  getMetrics: async () => ({ path: '/metrics', status: 200 }),
 };

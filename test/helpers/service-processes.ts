@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { ChildGroup, ChildGroups } from './child-processes';
 
 const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 
 // A worker bundles the workflow code at start, which takes seconds, so the limit is generous.
 const START_TIMEOUT_MS = 60_000;
@@ -16,6 +15,8 @@ export interface ServiceSettings {
   databaseUrl: string;
   temporalAddress: string;
   taskQueue: string;
+  /** Port of a worker's health and metrics server; a free one when absent. */
+  workerHttpPort?: number;
 }
 
 /** Settings of an API process on top of the shared ones. */
@@ -53,16 +54,23 @@ export function childEnvironment(settings?: ServiceSettings | ApiSettings): Reco
     SECRET_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
     DELIVERY_SEARCH_ATTRIBUTES: 'true',
     LOG_LEVEL: 'info',
+    HOST: '127.0.0.1',
+    // Several workers may run at once, so none takes the fixed default port.
+    WORKER_HTTP_PORT: String(settings.workerHttpPort ?? 0),
   });
   if ('port' in settings) {
-    env.HOST = '127.0.0.1';
     env.PORT = String(settings.port);
     env.API_WORKER = String(settings.apiWorker);
   }
   return env;
 }
 
-/** Runs `script` (relative to the repository root) with tsx in a new process group. */
+/**
+ * Runs `script` (relative to the repository root) in Node with the tsx loader, in a new process
+ * group. The `tsx` command would put a relaying parent in front of the script, and tsx 4 SIGKILLs
+ * a child that does not confirm a relayed signal within 30 ms, so a busy service could not stop
+ * gracefully.
+ */
 export function startTsx(
   groups: ChildGroups,
   name: string,
@@ -70,7 +78,8 @@ export function startTsx(
   args: string[],
   env: Record<string, string>,
 ): ChildGroup {
-  return groups.start(name, TSX, [path.join(ROOT, script), ...args], env);
+  const nodeArgs = ['--import', 'tsx', path.join(ROOT, script), ...args];
+  return groups.start(name, process.execPath, nodeArgs, env);
 }
 
 /** Starts `src/worker.ts` and waits until its worker has been created. */

@@ -21,6 +21,7 @@ test('defaults fill unset settings', () => {
 
   expect(config.TEMPORAL_ADDRESS).toBe('127.0.0.1:7233');
   expect(config.PORT).toBe(3000);
+  expect(config.WORKER_HTTP_PORT).toBe(9464);
   expect(config.ENDPOINT_ADDRESS_ALLOWLIST).toEqual([]);
   expect(config.API_WORKER).toBe(false);
   expect(config.WORKFLOW_CACHE_SIZE).toBe(500);
@@ -33,6 +34,7 @@ test('every invalid setting is listed', () => {
     ALLOW_HTTP_ENDPOINTS: 'yes',
     PUBLISHER_TOKEN: 'short',
     WORKFLOW_CACHE_SIZE: '-1',
+    WORKER_HTTP_PORT: '70000',
   };
 
   let error: unknown;
@@ -46,6 +48,7 @@ test('every invalid setting is listed', () => {
   const problems = (error as ConfigError).problems.join('\n');
   expect(problems).toContain('DATABASE_URL');
   expect(problems).toContain('PORT');
+  expect(problems).toContain('WORKER_HTTP_PORT');
   expect(problems).toContain('(got "yes")');
   expect(problems).toContain('PUBLISHER_TOKEN: must be at least 16 characters');
   expect(problems).toContain('WORKFLOW_CACHE_SIZE: must be 0 or more (got "-1")');

@@ -93,6 +93,7 @@ export function eventOperations(deps: ApiDependencies): Operation[] {
               headers: { 'Idempotent-Replayed': 'true' },
             };
           case 'accepted':
+            if (!acceptance.duplicate) deps.metrics?.recordEventAccepted(envelope.event);
             deps.logger.info(
               {
                 eventId: acceptance.eventId,

@@ -45,20 +45,5 @@ export function referenceOperations(operations: () => Operation[]): Operation[] 
         return { status: 200, body: renderReferencePage(getDocument()), contentType: 'text/html' };
       },
     }),
-
-    defineOperation({
-      method: 'get',
-      path: '/healthz',
-      operationId: 'getHealth',
-      tag: 'Reference',
-      summary: 'Liveness: answers while the process runs',
-      auth: 'none',
-      responses: {
-        200: { description: 'running', schema: z.object({ status: z.literal('ok') }) },
-      },
-      async handle() {
-        return { status: 200, body: { status: 'ok' } };
-      },
-    }),
   ];
 }
