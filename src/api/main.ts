@@ -90,7 +90,7 @@ async function connectTemporal(
   };
 }
 
-/** What the API closes when it stops, in this order. */
+/** Resources the API closes when it stops, in this order. */
 interface ApiResources {
   server: Server;
   readiness: Readiness;
@@ -99,7 +99,7 @@ interface ApiResources {
 }
 
 /**
- * Stops the API: `/readyz` answers 503 at once, the server accepts no new connections and lets the
+ * Stops the API: `/readyz` returns 503 at once, the server accepts no new connections and lets the
  * requests in progress finish, then the delivery worker drains and the connections close.
  */
 async function stopApi(resources: ApiResources, logger: Logger): Promise<void> {
