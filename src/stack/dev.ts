@@ -123,8 +123,14 @@ async function seedDevSite(databaseUrl: string) {
 }
 
 function startProcess(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-  const child = spawn(tsx, [path.join(ROOT, script)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // node --import tsx runs the script in this one process. The tsx command would run it in a child
+  // and SIGKILL that child when it does not confirm a forwarded signal within 30 ms, cutting a
+  // graceful stop short.
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream! }).on('line', (line) =>
       process.stdout.write(`${formatLogLine(name, line)}\n`),
@@ -135,7 +141,8 @@ function startProcess(name: string, script: string, env: NodeJS.ProcessEnv): Chi
     step(`${name} exited (${signal ?? `code ${code}`}); stopping the stack`);
     void shutdown(1);
   });
-  stops.push(() => stopChild(child));
+  // Longer than a worker's own drain (15 s for running attempts), so that it can finish them.
+  stops.push(() => stopChild(child, 30_000));
   return child;
 }
 
