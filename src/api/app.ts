@@ -19,7 +19,7 @@ import { siteOperations } from './routes/sites';
 import { requestSpans } from '../telemetry/request-spans';
 import { tracingEnabled } from '../telemetry/tracing';
 
-/** Every operation of the API, in the order of the reference. */
+/** Returns every operation of the API, in the order of the reference. */
 export function apiOperations(deps: ApiDependencies): Operation[] {
   const operations: Operation[] = [
     ...eventOperations(deps),
@@ -43,7 +43,7 @@ export function createApp(options: ApiDependencies): Express {
   const deps = { ...options, metrics: options.metrics ?? createApiMetrics(options.logger) };
   const app = express();
   app.disable('x-powered-by');
-  // Answers are not cached (see mountOperations), so an entity tag would only cost a hash.
+  // Responses are not cached (see mountOperations), so an entity tag would only cost a hash.
   app.disable('etag');
   if (tracingEnabled()) app.use(requestSpans());
 

@@ -56,8 +56,8 @@ export async function cancelDeliveryWorkflows(
 
 /**
  * Starts the workflow of a delivery whose row has committed already: an attempt that found no row
- * would take the delivery for deleted. If the start fails, the row goes again so that nothing
- * waits for a workflow that does not exist, and the error asks the client to repeat `request`.
+ * would take the delivery for deleted. If the start fails, the row is deleted so that nothing
+ * waits for a workflow that does not exist, and the error tells the client to repeat `request`.
  */
 export async function startCommittedDelivery(
   deps: ApiDependencies,

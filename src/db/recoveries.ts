@@ -73,7 +73,7 @@ function toRecovery(row: RecoveryRow): Recovery {
 // A delivery `d` qualifies for recovery `r` when it is a failed delivery of r's endpoint, created at
 // or after r.since, that had failed before r started and has never been redelivered. The last rule
 // makes a recovery safe to repeat. A second recovery over the same window skips every delivery that
-// the first one redelivered, so an event goes out again only where that redelivery failed too: a
+// the first one redelivered, so an event goes out again only where that redelivery failed too. A
 // failed redelivery is a delivery like any other and qualifies in its turn. Deliveries that fail
 // while r runs, its own redeliveries among them, are left to the next recovery, which keeps `total`
 // the size of the work.

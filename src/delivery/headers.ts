@@ -60,8 +60,8 @@ export const HIDDEN_SIGNATURE = '<hidden>';
 
 /**
  * Returns a copy of signed request headers with every signature value replaced by
- * `HIDDEN_SIGNATURE`. A signature proves the sender to whoever sees it next to the body, so none
- * is stored or shown. `webhook-signature` keeps its `v1,` version tags and its number of entries,
+ * `HIDDEN_SIGNATURE`. A signature next to its body proves the sender to anyone who reads both, so
+ * none is stored or shown. `webhook-signature` keeps its `v1,` version tags and its number of entries,
  * which tell a receiver how to verify it and whether a rotation is under way.
  */
 export function hideSignatures(headers: Record<string, string>): Record<string, string> {

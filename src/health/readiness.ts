@@ -9,7 +9,7 @@ export const READINESS_CHECK_TIMEOUT_MS = 2_000;
 /** One dependency that the process needs to do its work. */
 export interface ReadinessCheck {
   name: string;
-  /** Resolves when the dependency answered before `deadline`, and rejects otherwise. */
+  /** Resolves when the dependency responds before `deadline`, and rejects otherwise. */
   run(deadline: Date): Promise<void>;
 }
 
@@ -72,7 +72,7 @@ export class Readiness {
   }
 }
 
-/** Checks that PostgreSQL answers `SELECT 1`. */
+/** Checks that PostgreSQL returns a row for `SELECT 1`. */
 export function databaseCheck(pool: Pool): ReadinessCheck {
   return {
     name: 'database',
@@ -88,7 +88,7 @@ export interface TemporalConnection {
   workflowService: { getSystemInfo(request: object): Promise<unknown> };
 }
 
-/** Checks that the Temporal frontend answers `GetSystemInfo`, a call that reads no workflow. */
+/** Checks that the Temporal frontend responds to `GetSystemInfo`, a call that reads no workflow. */
 export function temporalCheck(connection: TemporalConnection): ReadinessCheck {
   return {
     name: 'temporal',

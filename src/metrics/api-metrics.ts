@@ -23,7 +23,7 @@ export class ApiMetrics {
 
   constructor(
     registry: Registry,
-    /** What `/metrics` serves. */
+    /** Content of the `/metrics` page. */
     readonly exposition: MetricsExposition,
   ) {
     this.eventsAccepted = new Counter({

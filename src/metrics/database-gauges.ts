@@ -9,7 +9,7 @@ const QUERY_TIMEOUT_MS = 2_000;
 
 /**
  * Registers gauges that are counted in PostgreSQL at each scrape: deliveries waiting for a retry,
- * and endpoints by status (deleted ones left out). When the database does not answer, the gauges
+ * and endpoints by status (deleted ones left out). When the database does not respond, the gauges
  * are left out of that scrape, so a stale value cannot look current.
  */
 export function registerDatabaseGauges(registry: Registry, pool: Pool, logger: Logger): void {

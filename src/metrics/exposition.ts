@@ -14,7 +14,7 @@ export interface MetricsExposition {
  * Serves the process registry and, when the process runs a Temporal worker, the SDK's metrics read
  * from `sdkMetricsUrl` on loopback, so that each process is one scrape target. Both are in the
  * Prometheus text format and their names do not overlap (`temporal_` against `postion_`,
- * `process_` and `nodejs_`). If the SDK does not answer, the process's own metrics are still served.
+ * `process_` and `nodejs_`). If the SDK does not respond, the process's own metrics are still served.
  */
 export function createMetricsExposition(
   registry: Registry,

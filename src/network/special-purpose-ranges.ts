@@ -1,8 +1,8 @@
 /**
  * The address ranges that webhooks must not reach. These are the ranges of the IANA IPv4 and IPv6
  * Special-Purpose Address Registries that are not globally reachable, taken as whole blocks
- * (192.0.0.0/24, 2001::/23, which includes Teredo), plus multicast, the deprecated 6to4 relay
- * anycast range, and any IPv6 address outside global unicast (2000::/3).
+ * (192.0.0.0/24, and 2001::/23, which includes Teredo). Multicast, the deprecated 6to4 relay
+ * anycast range and any IPv6 address outside global unicast (2000::/3) are added to them.
  */
 import { formatIPv4, parseCidr, rangeContains, type CidrRange, type IpAddress } from './ip-address';
 

@@ -13,10 +13,10 @@ export interface TemporalRuntime {
 }
 
 /**
- * Installs the Temporal SDK runtime of a process that runs a worker: the SDK's log lines go to
- * pino, and its core serves worker metrics (task slots, poll and schedule-to-start latencies,
- * sticky cache) in Prometheus format on a free loopback port, which `/metrics` of the process
- * merges into its own output. Call it once, before the first native connection is created.
+ * Installs the Temporal SDK runtime of a process that runs a worker, with the SDK's log lines going
+ * to pino. Its core serves worker metrics (task slots, poll and schedule-to-start latencies, sticky
+ * cache) in Prometheus format on a free loopback port, and `/metrics` of the process merges them
+ * into its own output. Call it once, before the first native connection is created.
  *
  * The runtime's own signal handling is turned off: the process stops its worker itself, after it
  * has marked itself not ready.

@@ -32,7 +32,7 @@ let webhookPath: string;
 let deliveryPath: string;
 const screenshots: string[] = [];
 
-// The receiver answers 500 on this path while `failing` is set, and 200 everywhere else.
+// The receiver responds 500 on this path while `failing` is set, and 200 everywhere else.
 const HOOK_PATH = '/hooks/crm';
 let failing = false;
 
